@@ -1,0 +1,56 @@
+# make run   - serve the course on http://127.0.0.1:8000 (ENGINE=db by default)
+# make test  - run the whole test suite
+# Both create .venv from requirements.txt first when needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+ENGINE ?= db
+# Install another Django over requirements.txt, e.g. DJANGO=Django==6.1.3
+DJANGO ?=
+PYTEST_ARGS ?=
+
+PY := $(VENV)/bin/python
+SETTINGS := sitecore.settings.$(ENGINE)
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format migrate css clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# The stamp is rebuilt when requirements.txt changes; a broken install leaves no stamp.
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(if $(DJANGO),$(PY) -m pip install --quiet "$(DJANGO)")
+	$(PY) -m pip check
+	touch $@
+
+migrate: $(STAMP) ## Create or update the database for ENGINE
+	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py migrate --no-input
+
+run: migrate ## Serve on 127.0.0.1:8000 (make run ENGINE=file|cache|cached_db|cookies|expiry)
+	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) ## Run the whole suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP) ## Let ruff fix and format the code
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+css: $(STAMP) ## Regenerate the Pygments rules at the end of static/css/course.css
+	DJANGO_SETTINGS_MODULE=sitecore.settings.db $(PY) -c "import django; django.setup(); \
+	from pathlib import Path; from myapp.source import stylesheet; \
+	css = Path('static/css/course.css'); marker = '/* Pygments: '; text = css.read_text(); \
+	head = text[: text.index(marker)]; line = text[text.index(marker):].splitlines()[0]; \
+	css.write_text(head + line + '\n' + stylesheet() + '\n')"
+
+clean: ## Remove the virtualenv and runtime state (database, session files, secret key)
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,138 @@
+"""The session inspector: what the session holds and where it lives, read-only.
+
+Rendering it must not change what it shows: it never sets a key, never marks
+the session modified, never touches the expiry, and never creates a session
+key (``session.cache_key`` and ``_key_to_file()`` without an argument would).
+It reads the store directly, by key, beside ``request.session``.
+"""
+
+import base64
+import json
+import zlib
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.backends.file import SessionStore as FileStore
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
+from django.core.cache import caches
+
+from myapp.context_processors import engine_label
+
+
+def shorten(session_key):
+    """Enough of the key to tell sessions apart, not enough to hijack one."""
+    return f"{session_key[:8]}…" if session_key else None
+
+
+def show(value):
+    """A value as JSON, the way the serializer will store it."""
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return f"{value!r} (not JSON-serializable: saving will fail)"
+
+
+def inspect_session(request):
+    """Describe ``request.session`` and its stored record without changing either."""
+    session = request.session
+    # Read the flags before anything below loads the session and sets accessed.
+    accessed, modified = session.accessed, session.modified
+    # Loading sets accessed, and rightly: this page now depends on the
+    # session, so SessionMiddleware adds Vary: Cookie.
+    data = dict(session.items())
+    session_key = session.session_key
+    return {
+        "engine": engine_label(),
+        "session_key": shorten(session_key),
+        "has_key": session_key is not None,
+        "items": [(key, show(value)) for key, value in sorted(data.items())],
+        "accessed": accessed,
+        "modified": modified,
+        "expiry_age": session.get_expiry_age(),
+        "expiry_date": session.get_expiry_date(),
+        "expire_at_browser_close": session.get_expire_at_browser_close(),
+        "stored": stored_records(request, session, session_key),
+    }
+
+
+def stored_records(request, session, session_key):
+    """Where the data lives right now, before this response saves anything.
+
+    A list: cached_db keeps a cache entry and a database row.
+    """
+    if isinstance(session, SignedCookieStore):
+        return [signed_cookie_record(request)]
+    if session_key is None:
+        return []
+    records = []
+    if hasattr(session, "cache_key_prefix"):  # cache and cached_db
+        records.append(cache_record(session, session_key))
+    if isinstance(session, DBStore):
+        records.append(database_record(session, session_key))
+    if isinstance(session, FileStore):
+        records.append(file_record(session, session_key))
+    return records
+
+
+def database_record(session, session_key):
+    model = session.get_model_class()
+    row = model.objects.filter(session_key=session_key).first()
+    record = {"kind": "database row", "where": f"{model._meta.db_table} row"}
+    if row is None:
+        return {**record, "missing": True}
+    return {
+        **record,
+        "raw": row.session_data,
+        "decoded": show(session.decode(row.session_data)),
+        "expires": row.expire_date,
+    }
+
+
+def cache_record(session, session_key):
+    cache_key = session.cache_key_prefix + session_key
+    alias = settings.SESSION_CACHE_ALIAS
+    value = caches[alias].get(cache_key)
+    record = {"kind": "cache entry", "where": f"cache {alias!r}, key {cache_key}"}
+    if value is None:
+        return {**record, "missing": True}
+    return {**record, "decoded": show(value)}
+
+
+def file_record(session, session_key):
+    path = session._key_to_file(session_key)
+    record = {"kind": "file", "where": path}
+    try:
+        with open(path, "rb") as session_file:
+            raw = session_file.read()
+    except FileNotFoundError:
+        return {**record, "missing": True}
+    text = raw.decode("ascii", errors="replace")
+    return {**record, "raw": text, "decoded": show(session.decode(text))}
+
+
+def signed_cookie_record(request):
+    """Decode the cookie's payload without checking the signature: anyone can."""
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    record = {
+        "kind": "signed cookie",
+        "where": f"cookie {settings.SESSION_COOKIE_NAME}",
+    }
+    if not cookie:
+        return {**record, "missing": True}
+    return {**record, "raw": cookie, "decoded": readable_payload(cookie)}
+
+
+def readable_payload(signed_value):
+    """The JSON inside a signed cookie: base64, maybe zlib, never encrypted."""
+    payload = signed_value.split(":", 1)[0]
+    compressed = payload.startswith(".")
+    payload = payload.removeprefix(".")
+    try:
+        data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        if compressed:
+            data = zlib.decompress(data)
+        return data.decode()
+    except (ValueError, zlib.error, UnicodeDecodeError):
+        return "(not a payload Django wrote)"

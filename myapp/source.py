@@ -1,0 +1,59 @@
+"""Show the code that runs: source read from the live objects, highlighted.
+
+Lesson pages never paste code. They name functions, classes or modules (or a
+project file by its path) and this module reads them with ``inspect``, so the
+page and the running code cannot disagree.
+"""
+
+import inspect
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # dotted name, or the file path
+    path: str  # relative to the project, for the caption
+    first_line: int
+    text: str
+    html: str
+
+    @property
+    def element_id(self):
+        return "source-" + self.name.replace(".", "-").replace("/", "-")
+
+
+@cache
+def source_of(target):
+    """Source of a function, class or module, or of a project file given by path."""
+    if isinstance(target, str):
+        path = Path(settings.BASE_DIR, target)
+        text, first_line, name = path.read_text(), 1, target
+    else:
+        lines, first_line = inspect.getsourcelines(target)
+        text = "".join(lines)
+        path = Path(inspect.getsourcefile(target))
+        qualname = getattr(target, "__qualname__", "")
+        name = f"{target.__module__}.{qualname}" if qualname else target.__name__
+        first_line = max(first_line, 1)  # modules report line 0
+    return Source(
+        name=name,
+        path=str(path.relative_to(settings.BASE_DIR)),
+        first_line=first_line,
+        text=text,
+        html=mark_safe(highlight(text, PythonLexer(), FORMATTER)),
+    )
+
+
+def stylesheet():
+    """The Pygments rules; static/css/course.css includes them (make css)."""
+    return FORMATTER.get_style_defs(".highlight")

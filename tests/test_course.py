@@ -1,0 +1,190 @@
+"""The course frame: the index, progress, the source blocks and the inspector."""
+
+import inspect
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from myapp.course import LESSONS, live_lessons
+from myapp.progress import PROGRESS_KEY
+from myapp.source import source_of, stylesheet
+from tests.html import parse
+
+LIVE = live_lessons()
+
+
+def lesson_ids(lessons):
+    return [lesson.slug for lesson in lessons]
+
+
+class TestIndex:
+    def test_lists_every_lesson_in_order(self, client, db):
+        page = parse(client.get(reverse("myapp:index")))
+        items = page.select("ol.lessons > li")
+        assert [item["id"] for item in items] == [
+            f"index-{lesson.slug}" for lesson in LESSONS
+        ]
+
+    def test_live_lessons_link_and_the_rest_are_coming(self, client, db):
+        page = parse(client.get(reverse("myapp:index")))
+        for lesson in LESSONS:
+            entry = page.by_id(f"index-{lesson.slug}")
+            if lesson.available:
+                assert entry.a["href"] == lesson.url
+            else:
+                assert entry.a is None
+                assert "coming" in entry.get_text()
+
+    def test_numbers_run_from_1_to_23(self):
+        assert [lesson.number for lesson in LESSONS] == list(range(1, 24))
+
+
+class TestProgress:
+    def test_opening_a_lesson_is_recorded_and_shown(self, client, engine):
+        client.get(reverse("myapp:first-session"))
+        assert client.session[PROGRESS_KEY]["opened"] == ["first-session"]
+        page = parse(client.get(reverse("myapp:index")))
+        assert "opened" in page.text("index-first-session")
+        assert "1 lesson opened" in page.text("progress")
+
+    def test_a_demo_that_changes_the_session_completes_the_lesson(self, client, engine):
+        client.get("/ssession")
+        assert client.session[PROGRESS_KEY]["done"] == ["first-session"]
+        page = parse(client.get(reverse("myapp:index")))
+        assert "demo done" in page.text("index-first-session")
+
+    def test_a_read_only_demo_writes_nothing(self, client, engine):
+        """/gsession only reads: no progress record, no cookie."""
+        response = client.get("/gsession")
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_reopening_a_lesson_does_not_write_again(self, client, engine):
+        url = reverse("myapp:first-session")
+        client.get(url)
+        response = client.get(url)
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_reset_clears_progress_and_keeps_other_keys(self, client, engine):
+        client.get("/ssession")
+        client.get(reverse("myapp:first-session"))
+        response = client.post(reverse("myapp:reset-progress"))
+        assert response.status_code == 302
+        session = client.session
+        assert PROGRESS_KEY not in session
+        assert session["sname"] == "irfan"
+
+    def test_reset_is_post_only(self, client, db):
+        assert client.get(reverse("myapp:reset-progress")).status_code == 405
+
+
+@pytest.mark.parametrize("lesson", LIVE, ids=lesson_ids(LIVE))
+class TestEveryLessonPage:
+    def test_page_renders_with_its_frame(self, client, db, lesson):
+        page = parse(client.get(lesson.url))
+        assert page.by_id(f"lesson-{lesson.slug}")
+        assert page.has_id("inspector")
+        assert lesson.module_path in page.text("where-in-code")
+        assert lesson.test_path in page.text("where-in-code")
+        assert f"Lesson {lesson.number} of {len(LESSONS)}" in page.text()
+
+    def test_shown_source_is_the_running_code(self, client, db, lesson):
+        page = parse(client.get(lesson.url))
+        assert lesson.shown, "a lesson shows the code of its demo"
+        for target in lesson.shown:
+            source = source_of(target)
+            shown = page.raw_text(source.element_id)
+            expected = (
+                inspect.getsource(target)
+                if not isinstance(target, str)
+                else (settings.BASE_DIR / target).read_text()
+            )
+            assert expected.strip() in shown
+
+    def test_previous_and_next_follow_course_order(self, client, db, lesson):
+        page = parse(client.get(lesson.url))
+        index = LIVE.index(lesson)
+        prev_links = page.select("a[rel=prev]")
+        next_links = page.select("a[rel=next]")
+        if index > 0:
+            assert prev_links[0]["href"] == LIVE[index - 1].url
+        else:
+            assert not prev_links
+        if index + 1 < len(LIVE):
+            assert next_links[0]["href"] == LIVE[index + 1].url
+        else:
+            assert not next_links
+
+    def test_each_lesson_has_its_test_file(self, lesson):
+        assert (settings.BASE_DIR / lesson.test_path).exists()
+
+
+class TestInspector:
+    def test_shows_the_exact_keys_and_values(self, client, engine):
+        client.get("/ssession")
+        page = parse(client.get(reverse("myapp:first-session")))
+        items = page.inspector_items()
+        assert items["sname"] == '"irfan"'
+        assert items["semail"] == '"irfan@example.com"'
+
+    def test_a_new_visitor_has_no_key(self, client, db):
+        page = parse(client.get(reverse("myapp:first-session")))
+        assert "None until the first save" in page.text("inspector-key")
+
+    def test_rendering_the_inspector_writes_nothing(self, client, engine):
+        """A second view of a page changes neither the stored data nor the expiry."""
+        client.get("/ssession")
+        url = reverse("myapp:first-session")
+        client.get(url)
+        before = dict(client.session.items()), client.session.get_expiry_date()
+        response = client.get(url)
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert parse(response).text("inspector-modified").startswith("False")
+        after = dict(client.session.items()), client.session.get_expiry_date()
+        assert after[0] == before[0]
+
+    def test_shows_where_the_data_is_stored(self, client, server_engine):
+        client.get("/ssession")
+        client.get(reverse("myapp:first-session"))
+        stored = parse(client.get(reverse("myapp:first-session"))).text(
+            "inspector-stored"
+        )
+        assert '"sname": "irfan"' in stored
+        where = {
+            "db": "django_session row",
+            "file": "sessionid",
+            "cache": "django.contrib.sessions.cache",
+            "cached_db": "django.contrib.sessions.cached_db",
+        }[server_engine]
+        assert where in stored
+
+    def test_signed_cookie_payload_is_readable(self, client, use_settings, db):
+        use_settings("cookies")
+        client.get("/ssession")
+        stored = parse(client.get(reverse("myapp:first-session"))).text(
+            "inspector-stored"
+        )
+        assert '"sname":"irfan"' in stored.replace(" ", "")
+
+    def test_stored_record_lags_this_requests_change(self, client, server_engine):
+        """The page renders before SessionMiddleware saves: the first opening of
+        a lesson is in the in-memory session but not yet in the store."""
+        client.get("/ssession")
+        page = parse(client.get(reverse("myapp:first-session")))
+        in_memory = page.inspector_items()[PROGRESS_KEY]
+        assert '"opened": ["first-session"]' in in_memory
+        assert page.text("inspector-modified").startswith("True")
+        stored = page.text("inspector-stored")
+        assert '"sname": "irfan"' in stored
+        assert '"opened": []' in stored
+
+
+class TestStylesheet:
+    def test_css_carries_the_pygments_rules(self):
+        css = (settings.BASE_DIR / "static/css/course.css").read_text()
+        assert stylesheet() in css
+
+    def test_no_remote_assets(self):
+        css = (settings.BASE_DIR / "static/css/course.css").read_text()
+        assert "http://" not in css
+        assert "https://" not in css
