@@ -45,12 +45,13 @@ format: $(STAMP) ## Let ruff fix and format the code
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-css: $(STAMP) ## Regenerate the Pygments rules at the end of static/css/course.css
+css: $(STAMP) ## Regenerate the Pygments rules inside static/css/course.css
 	DJANGO_SETTINGS_MODULE=sitecore.settings.db $(PY) -c "import django; django.setup(); \
 	from pathlib import Path; from myapp.source import stylesheet; \
-	css = Path('static/css/course.css'); marker = '/* Pygments: '; text = css.read_text(); \
-	head = text[: text.index(marker)]; line = text[text.index(marker):].splitlines()[0]; \
-	css.write_text(head + line + '\n' + stylesheet() + '\n')"
+	css = Path('static/css/course.css'); text = css.read_text(); \
+	start = text.index('\n', text.index('/* Pygments: begin')) + 1; \
+	end = text.index('/* Pygments: end */'); \
+	css.write_text(text[:start] + stylesheet() + '\n' + text[end:])"
 
 clean: ## Remove the virtualenv and runtime state (database, session files, secret key)
 	rm -rf $(VENV) var db.sqlite3

@@ -1,5 +1,8 @@
 """Course middleware: records which lessons were opened and which demos ran."""
 
+from django.conf import settings
+from django.template.loader import render_to_string
+
 from myapp.course import lesson_for_url_name
 from myapp.progress import mark_done, mark_opened
 
@@ -41,3 +44,60 @@ class CourseProgressMiddleware:
         if match is None or match.namespace != "myapp":
             return None, None
         return lesson_for_url_name(match.url_name)
+
+
+# {% response_headers %} writes this comment; the middleware below replaces it.
+RESPONSE_HEADERS_MARKER = b"<!-- response-headers -->"
+SHOWN_HEADERS = ("vary", "cache-control", "expires", "location")
+
+
+class ShowResponseHeadersMiddleware:
+    """Let a page show its own response headers, as they leave the server.
+
+    SessionMiddleware adds Set-Cookie and Vary on the way out, after the view
+    and its template are done, so a page cannot know its own headers. This
+    middleware sits above SessionMiddleware: it sees the finished response
+    and writes the headers where the page put ``{% response_headers %}``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or RESPONSE_HEADERS_MARKER not in response.content:
+            return response
+        shown = render_to_string(
+            "includes/response_headers.html",
+            {"status": response.status_code, "headers": header_lines(response)},
+        )
+        response.content = response.content.replace(
+            RESPONSE_HEADERS_MARKER, shown.encode(), 1
+        )
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def header_lines(response):
+    """The headers a session lesson cares about, as (name, value) pairs.
+
+    The session cookie's value is shortened: the page must not hand page
+    script the key that HttpOnly hides from it.
+    """
+    lines = [
+        (name, value)
+        for name, value in response.items()
+        if name.lower() in SHOWN_HEADERS
+    ]
+    for name, morsel in response.cookies.items():
+        line = morsel.OutputString()
+        if name == settings.SESSION_COOKIE_NAME and morsel.value:
+            line = line.replace(morsel.value, f"{morsel.value[:8]}…", 1)
+        lines.append(("Set-Cookie", line))
+    names = {name.lower() for name, _ in lines}
+    if "set-cookie" not in names:
+        lines.append(("Set-Cookie", "(none: this response sets no cookie)"))
+    if "vary" not in names:
+        lines.append(("Vary", "(none)"))
+    return lines

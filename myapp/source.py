@@ -39,6 +39,9 @@ def source_of(target):
         path = Path(settings.BASE_DIR, target)
         text, first_line, name = path.read_text(), 1, target
     else:
+        # Decorated views: read the function the decorators wrap (its source
+        # starts at the first decorator line).
+        target = inspect.unwrap(target)
         lines, first_line = inspect.getsourcelines(target)
         text = "".join(lines)
         path = Path(inspect.getsourcefile(target))

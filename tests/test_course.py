@@ -127,6 +127,20 @@ class TestInspector:
         assert items["sname"] == '"irfan"'
         assert items["semail"] == '"irfan@example.com"'
 
+    def test_shows_this_responses_own_headers(self, client, engine):
+        """The first opening writes progress: Set-Cookie, key shortened. The
+        second writes nothing: no Set-Cookie, but Vary: Cookie (it was read)."""
+        url = reverse("myapp:first-session")
+        first = client.get(url)
+        key = first.cookies[settings.SESSION_COOKIE_NAME].value
+        headers = parse(first).text("response-headers")
+        assert f"Set-Cookie {settings.SESSION_COOKIE_NAME}={key[:8]}…" in headers
+        assert key not in first.content.decode()
+        assert "Vary Cookie" in headers
+        again = parse(client.get(url)).text("response-headers")
+        assert "Set-Cookie (none: this response sets no cookie)" in again
+        assert "Vary Cookie" in again
+
     def test_a_new_visitor_has_no_key(self, client, db):
         page = parse(client.get(reverse("myapp:first-session")))
         assert "None until the first save" in page.text("inspector-key")

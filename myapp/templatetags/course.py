@@ -1,8 +1,10 @@
 """Template tags of the course: the source block and the session inspector."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from myapp.inspector import inspect_session
+from myapp.middleware import RESPONSE_HEADERS_MARKER
 from myapp.source import source_of
 
 register = template.Library()
@@ -18,3 +20,9 @@ def source(target):
 def session_inspector(context):
     """The inspector of every page; it reads the session and the store, never writes."""
     return {"inspected": inspect_session(context["request"])}
+
+
+@register.simple_tag
+def response_headers():
+    """Where ShowResponseHeadersMiddleware writes this response's final headers."""
+    return mark_safe(RESPONSE_HEADERS_MARKER.decode())

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above SessionMiddleware: shows a page its own final response headers.
+    "myapp.middleware.ShowResponseHeadersMiddleware",
     # SessionMiddleware must come before anything that reads request.session:
     # it attaches the session on the way in and saves it on the way out.
     "django.contrib.sessions.middleware.SessionMiddleware",
