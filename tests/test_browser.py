@@ -1,0 +1,150 @@
+"""End to end in a real Chromium: what a learner does, as a browser does it.
+
+Marked `browser`; under CI=true these must run (.ci/run installs chromium).
+"""
+
+import re
+
+import pytest
+
+from myapp.course import live_lessons
+from tests.browser import chromium, live_site, persistent_cookies
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site():
+    with live_site() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def session_cookie(context):
+    cookies = [c for c in context.cookies() if c["name"] == "sessionid"]
+    return cookies[0] if cookies else None
+
+
+class TestCourseIndex:
+    def test_every_live_lesson_opens_from_the_index(self, site, page):
+        """Follow each lesson link on /: each page has its title and inspector."""
+        page.goto(site + "/")
+        for lesson in live_lessons():
+            page.goto(site + "/")
+            page.locator(f"#index-{lesson.slug} a").click()
+            page.wait_for_url(site + lesson.url)
+            assert page.locator("h1").inner_text() == f"{lesson.number}. {lesson.title}"
+            assert page.locator("#inspector").is_visible()
+
+    def test_progress_on_the_index(self, site, page):
+        page.goto(site + "/lessons/first-session/")
+        page.goto(site + "/")
+        assert "opened" in page.locator("#index-first-session").inner_text()
+
+    def test_keyboard_reaches_the_skip_link_first(self, site, page):
+        page.goto(site + "/")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        assert focused.strip() == "Skip to content"
+        page.keyboard.press("Enter")
+        assert page.url.endswith("#main")
+
+
+class TestFirstSession:
+    def test_ssession_then_gsession(self, site, page):
+        page.goto(site + "/gsession")
+        assert "No session values yet" in page.locator("#message").inner_text()
+        page.goto(site + "/ssession")
+        assert "session is set" in page.locator("#message").inner_text()
+        page.goto(site + "/gsession")
+        assert page.locator("#student-name").inner_text() == "irfan"
+        assert page.locator("#student-email").inner_text() == "irfan@example.com"
+
+
+class TestLoginForm:
+    def test_login_then_logout_with_the_button(self, site, page):
+        page.goto(site + "/login/")
+        page.get_by_label("Your name").fill("Ada <b>Lovelace</b>")
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_url(site + "/home/")
+        assert page.locator("#welcome").inner_text() == "Welcome, Ada <b>Lovelace</b>!"
+        assert page.locator("#welcome b").count() == 0  # escaped, not markup
+        key_before = session_cookie(page.context)["value"]
+
+        page.get_by_role("button", name=re.compile("logout", re.I)).click()
+        page.wait_for_url(site + "/login/")
+        cookie = session_cookie(page.context)
+        assert cookie is None or cookie["value"] != key_before
+        page.goto(site + "/home/")
+        assert page.locator("#welcome").inner_text() == "Welcome, Guest!"
+
+    def test_logout_link_changes_nothing(self, site, page):
+        page.goto(site + "/login/")
+        page.get_by_label("Your name").fill("Ada")
+        page.get_by_role("button", name="Login").click()
+        response = page.goto(site + "/logout/")
+        assert response.status == 405
+        page.goto(site + "/home/")
+        assert page.locator("#welcome").inner_text() == "Welcome, Ada!"
+
+    def test_empty_name_shows_a_form_error(self, site, page):
+        page.goto(site + "/login/")
+        page.get_by_label("Your name").fill("   ")
+        page.get_by_role("button", name="Login").click()
+        assert page.locator(".errorlist").is_visible()
+        assert session_cookie(page.context) is None
+
+
+class TestCookies:
+    def test_page_script_cannot_read_the_session_cookie(self, site, page):
+        """HttpOnly: the browser keeps sessionid but document.cookie lacks it."""
+        page.goto(site + "/ssession")
+        assert session_cookie(page.context)["httpOnly"] is True
+        assert "sessionid" not in page.evaluate("document.cookie")
+
+    def test_persistent_cookie_survives_a_browser_restart(self, site, browser):
+        """Django's default: the cookie has an expiry, a new browser keeps it."""
+        first = browser.new_context()
+        first.new_page().goto(site + "/ssession")
+        kept = persistent_cookies(first)
+        first.close()
+
+        restarted = browser.new_context()
+        restarted.add_cookies(kept)
+        page = restarted.new_page()
+        page.goto(site + "/gsession")
+        assert page.locator("#student-name").inner_text() == "irfan"
+        restarted.close()
+
+
+class TestExpireAtBrowserClose:
+    def test_a_new_browser_loses_the_session(self, browser):
+        """With SESSION_EXPIRE_AT_BROWSER_CLOSE the cookie has no expiry: a
+        browser restart drops it, and the session with it."""
+        with live_site("sitecore.settings.browser_close") as site:
+            first = browser.new_context()
+            first.new_page().goto(site + "/ssession")
+            assert session_cookie(first)["expires"] == -1
+            kept = persistent_cookies(first)
+            first.close()
+
+            restarted = browser.new_context()
+            if kept:
+                restarted.add_cookies(kept)
+            page = restarted.new_page()
+            page.goto(site + "/gsession")
+            assert "No session values yet" in page.locator("#message").inner_text()
+            restarted.close()
