@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from myapp.course import LESSONS, live_lessons
+from myapp.management.commands.syllabus import readme_with_syllabus
 from myapp.progress import PROGRESS_KEY
 from myapp.source import source_of, stylesheet
 from tests.html import parse
@@ -191,6 +192,21 @@ class TestInspector:
         stored = page.text("inspector-stored")
         assert '"sname": "irfan"' in stored
         assert '"opened": []' in stored
+
+
+class TestReadme:
+    def test_readme_syllabus_matches_the_course(self):
+        """README.md carries the table generated from myapp/course.py."""
+        readme = (settings.BASE_DIR / "README.md").read_text()
+        assert readme_with_syllabus(readme) == readme, (
+            "README syllabus is stale: run python manage.py syllabus --write"
+        )
+
+    def test_readme_opens_with_the_two_commands(self):
+        readme = (settings.BASE_DIR / "README.md").read_text()
+        opening = readme[:400]
+        assert "make run" in opening
+        assert "make test" in opening
 
 
 class TestStylesheet:
