@@ -33,9 +33,6 @@ class TestRoundTrip:
 
 
 class TestBadCookies:
-    # A 4000-character key reaches the cache engines unchanged; locmem warns
-    # that memcached would refuse such a cache key.
-    @pytest.mark.filterwarnings("ignore::django.core.cache.CacheKeyWarning")
     @pytest.mark.parametrize("cookie", GARBAGE_COOKIES)
     def test_garbage_cookie_gives_a_fresh_empty_session(self, engine, cookie):
         client = Client()

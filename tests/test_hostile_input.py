@@ -205,7 +205,8 @@ class TestCookies:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(st.text(alphabet=st.characters(), max_size=300))
+# Lone surrogates (category Cs) cannot be encoded, so no request can carry them.
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300))
 def test_any_login_name_is_stored_exactly_or_refused(db, name):
     """Generated names: either a form error and nothing stored, or the
     stripped name stored and shown escaped."""
