@@ -1,0 +1,129 @@
+"""Lesson 1: the Cookie header comes back, the cookie carries only the key."""
+
+import pytest
+from django.conf import settings
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+
+from myapp.lessons.what_is_a_session import WORD_KEY
+from tests.html import parse
+
+PAGE = reverse("myapp:what-is-a-session")
+REMEMBER = reverse("myapp:what-is-a-session-remember")
+FORGET = reverse("myapp:what-is-a-session-forget")
+NAME = settings.SESSION_COOKIE_NAME
+
+
+def session_cookie(client):
+    return client.cookies[NAME].value
+
+
+def stored(client):
+    """Everything the store holds for this client, read afresh."""
+    return dict(client.session.items())
+
+
+class TestCookieHeader:
+    def test_a_new_visitor_sends_no_cookie(self, client, engine):
+        """The first request has no Cookie header; its response sets the cookie
+        (opening a lesson records progress, which saves the session)."""
+        response = client.get(PAGE)
+        assert "No Cookie header" in parse(response).text("cookie-header")
+        assert NAME in response.cookies
+
+    def test_the_key_comes_back_shortened(self, client, engine):
+        """The second request brings the cookie; the lesson shows 8 characters
+        of it and never the whole value."""
+        client.get(PAGE)
+        key = session_cookie(client)
+        page = parse(client.get(PAGE))
+        assert f"{NAME}={key[:8]}…" in page.text("cookie-header")
+        assert f"{len(key)} characters" in page.text("cookie-table")
+        assert key not in page.text("explanation")
+
+    def test_other_cookies_are_shown_as_received(self, client, db):
+        client.cookies["flavour"] = "oatmeal"
+        page = parse(client.get(PAGE))
+        assert "flavour=oatmeal" in page.text("cookie-header")
+
+
+class TestRemember:
+    def test_the_response_that_stores_sets_the_cookie(self, client, engine):
+        """The POST answers 200 with the page, whose headers box shows its own
+        Set-Cookie; the next GET brings the cookie back and finds the word."""
+        client.get(PAGE)
+        response = client.post(REMEMBER, {"word": "  teapot  "})
+        assert response.status_code == 200
+        assert NAME in response.cookies
+        key = response.cookies[NAME].value
+        headers = parse(response).text("response-headers")
+        assert f"Set-Cookie {NAME}={key[:8]}…" in headers
+        assert key not in headers
+
+        page = parse(client.get(PAGE))
+        assert page.inspector_items()[WORD_KEY] == '"teapot"'
+        assert page.text("remembered") == "The server remembers: teapot"
+        assert f"{NAME}={key[:8]}…" in page.text("cookie-header")
+
+    def test_a_server_side_cookie_carries_only_the_key(self, client, server_engine):
+        """Whatever is stored, the cookie is the 32-character key; the word is
+        not in it."""
+        client.post(REMEMBER, {"word": "x" * 30})
+        key = session_cookie(client)
+        assert len(key) == 32
+        assert key == client.session.session_key
+        assert "x" * 30 not in key
+
+    def test_a_signed_cookie_carries_the_data(self, client, use_settings, db):
+        """With signed_cookies the cookie is the data: it grows, and it decodes
+        without any server-side lookup."""
+        use_settings("cookies")
+        client.post(REMEMBER, {"word": "a"})
+        short = session_cookie(client)
+        word = "q7w3e9r1t5y8u2i6o4p0zxcvbnmlkj"  # 30 characters that do not compress
+        client.post(REMEMBER, {"word": word})
+        long = session_cookie(client)
+        assert len(long) > len(short)
+        salt = "django.contrib.sessions.backends.signed_cookies"
+        assert signing.loads(long, salt=salt)[WORD_KEY] == word
+
+    @pytest.mark.parametrize(
+        "word", ["", "   ", "y" * 31], ids=["empty", "spaces", "31-chars"]
+    )
+    def test_bad_words_are_refused_and_change_nothing(self, client, engine, word):
+        client.post(REMEMBER, {"word": "before"})
+        before = stored(client)
+        response = client.post(REMEMBER, {"word": word})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert NAME not in response.cookies  # nothing was saved
+        assert stored(client) == before
+
+    def test_post_without_csrf_token_is_refused(self, engine):
+        client = Client(enforce_csrf_checks=True)
+        client.get(PAGE)
+        before = stored(client)
+        assert client.post(REMEMBER, {"word": "mallory"}).status_code == 403
+        assert stored(client) == before
+
+    def test_get_is_not_allowed(self, client, db):
+        assert client.get(REMEMBER).status_code == 405
+
+
+class TestForget:
+    def test_forgetting_saves_and_resends_the_cookie(self, client, engine):
+        client.post(REMEMBER, {"word": "teapot"})
+        response = client.post(FORGET)
+        assert response.status_code == 200
+        assert NAME in response.cookies
+        assert WORD_KEY not in stored(client)
+        assert parse(client.get(PAGE)).text("remembered") == "Nothing remembered yet."
+
+    def test_forgetting_nothing_sends_no_cookie(self, client, engine):
+        """pop() of a missing key does not mark the session modified."""
+        client.get(PAGE)
+        before = stored(client)
+        response = client.post(FORGET)
+        assert NAME not in response.cookies
+        assert stored(client) == before
