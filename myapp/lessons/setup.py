@@ -1,0 +1,164 @@
+"""Lesson 2: the sessions app, SessionMiddleware, migrate and django_session."""
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from myapp.context_processors import engine_label
+from myapp.course import render_lesson
+
+SESSION_APP = "django.contrib.sessions"
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+SAVED_AT_KEY = "setup_saved_at"
+
+# Middleware that uses request.session, so it must come after SessionMiddleware.
+NEEDS_SESSION = {
+    "django.contrib.auth.middleware.AuthenticationMiddleware": (
+        "reads the logged-in user's id from the session"
+    ),
+    "django.contrib.messages.middleware.MessageMiddleware": (
+        "the default message storage (FallbackStorage) keeps what does not fit "
+        "in its cookie in the session"
+    ),
+    "myapp.middleware.CourseProgressMiddleware": (
+        "this course's own: writes your progress into the session"
+    ),
+}
+# Middleware that must see what SessionMiddleware adds to the response on the
+# way out, so it must come before it.
+NEEDS_SESSION_RESPONSE = {
+    "myapp.middleware.ShowResponseHeadersMiddleware": (
+        "this course's own: shows the Set-Cookie SessionMiddleware adds"
+    ),
+}
+
+
+def middleware_report(middleware):
+    """Each MIDDLEWARE entry in order, with what it needs from SessionMiddleware
+    and whether the order gives it that."""
+    needs_session = dict(NEEDS_SESSION)
+    if settings.CSRF_USE_SESSIONS:
+        needs_session["django.middleware.csrf.CsrfViewMiddleware"] = (
+            "CSRF_USE_SESSIONS is on: the CSRF token lives in the session"
+        )
+    session_at = (
+        middleware.index(SESSION_MIDDLEWARE)
+        if SESSION_MIDDLEWARE in middleware
+        else None
+    )
+    report = []
+    for position, dotted_path in enumerate(middleware):
+        entry = {"position": position + 1, "path": dotted_path, "role": "", "ok": True}
+        if dotted_path == SESSION_MIDDLEWARE:
+            entry["role"] = (
+                "attaches request.session on the way in, saves it on the way out"
+            )
+        elif dotted_path in needs_session:
+            entry["role"] = f"after SessionMiddleware: {needs_session[dotted_path]}"
+            entry["ok"] = session_at is not None and position > session_at
+        elif dotted_path in NEEDS_SESSION_RESPONSE:
+            entry["role"] = (
+                f"before SessionMiddleware: {NEEDS_SESSION_RESPONSE[dotted_path]}"
+            )
+            entry["ok"] = session_at is not None and position < session_at
+        report.append(entry)
+    return report
+
+
+def table_report(table):
+    """The session table as the database describes it: columns, indexes, rows."""
+    with connection.cursor() as cursor:
+        if table not in connection.introspection.table_names(cursor):
+            return {"exists": False, "name": table}
+        description = connection.introspection.get_table_description(cursor, table)
+        constraints = connection.introspection.get_constraints(cursor, table)
+    fields = {field.column: field for field in Session._meta.fields}
+    columns = [
+        {
+            "name": column.name,
+            "type": fields[column.name].db_type(connection)
+            if column.name in fields
+            else "",
+            "field": type(fields[column.name]).__name__
+            if column.name in fields
+            else "",
+            "null": column.null_ok,
+            "primary_key": fields.get(column.name) is not None
+            and fields[column.name].primary_key,
+        }
+        for column in description
+    ]
+    indexes = [
+        ", ".join(constraint["columns"])
+        for constraint in constraints.values()
+        if constraint["index"] and not constraint["primary_key"]
+    ]
+    return {
+        "exists": True,
+        "name": table,
+        "columns": columns,
+        "indexes": indexes,
+        "rows": Session.objects.count(),
+        "live_rows": Session.objects.filter(expire_date__gt=timezone.now()).count(),
+    }
+
+
+def your_row(session_key):
+    """This browser's row in django_session, if the engine keeps one there."""
+    if session_key is None:
+        return None
+    return Session.objects.filter(session_key=session_key).first()
+
+
+@require_GET
+def page(request):
+    """Show the session setup as the running project has it: apps, middleware, table."""
+    table = table_report(Session._meta.db_table)
+    context = {
+        "installed_apps": settings.INSTALLED_APPS,
+        "session_app": SESSION_APP,
+        "sessions_installed": apps.is_installed(SESSION_APP),
+        "middleware": middleware_report(settings.MIDDLEWARE),
+        "session_middleware": SESSION_MIDDLEWARE,
+        "engine": engine_label(),
+        "table": table,
+        "migrated": ("sessions", "0001_initial")
+        in MigrationRecorder(connection).applied_migrations(),
+        "row": your_row(request.session.session_key) if table["exists"] else None,
+        "saved_at": request.session.get(SAVED_AT_KEY),
+    }
+    return render_lesson(request, "setup", context)
+
+
+@require_POST
+def save(request):
+    """Change the session so SessionMiddleware saves it: with the db engine that
+    writes (or rewrites) this browser's row."""
+    request.session[SAVED_AT_KEY] = timezone.now().isoformat(timespec="seconds")
+    return redirect("myapp:setup")
+
+
+@require_POST
+def flush(request):
+    """flush(): the row is deleted, and the cookie with it; a later save makes a
+    new key and a new row."""
+    request.session.flush()
+    return redirect("myapp:setup")
+
+
+SHOWN = (page, middleware_report, table_report, your_row, save, flush)
+
+urlpatterns = [
+    # ex: /lessons/setup/
+    path("", page, name="setup"),
+    # ex: /lessons/setup/save/ (POST)
+    path("save/", save, name="setup-save"),
+    # ex: /lessons/setup/flush/ (POST)
+    path("flush/", flush, name="setup-flush"),
+]

@@ -1,0 +1,161 @@
+"""Lesson 2: the real settings, the real table, a row written and flushed."""
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from myapp.lessons.setup import (
+    SAVED_AT_KEY,
+    SESSION_MIDDLEWARE,
+    middleware_report,
+    table_report,
+)
+from tests.html import parse
+
+PAGE = reverse("myapp:setup")
+SAVE = reverse("myapp:setup-save")
+FLUSH = reverse("myapp:setup-flush")
+NAME = settings.SESSION_COOKIE_NAME
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+# Engines that keep a row in django_session.
+ROW_ENGINES = ("db", "cached_db")
+
+
+def middleware_rows(page):
+    return page.select("#middleware-table tbody tr")
+
+
+class TestSettingsShown:
+    def test_middleware_is_the_running_list_in_order(self, client, db):
+        rows = middleware_rows(parse(client.get(PAGE)))
+        assert [row.th.get_text(strip=True) for row in rows] == settings.MIDDLEWARE
+
+    def test_session_dependents_are_marked_in_order(self, client, db):
+        page = parse(client.get(PAGE))
+        notes = {
+            row.th.get_text(strip=True): row.get_text(" ")
+            for row in middleware_rows(page)
+        }
+        assert "saves it on the way out" in notes[SESSION_MIDDLEWARE]
+        for dependent in (AUTH, MESSAGES, "myapp.middleware.CourseProgressMiddleware"):
+            assert "after SessionMiddleware" in notes[dependent]
+            assert "in order" in notes[dependent]
+        headers = notes["myapp.middleware.ShowResponseHeadersMiddleware"]
+        assert "before SessionMiddleware" in headers
+        assert "wrong order" not in page.text("middleware-table")
+
+    def test_installed_apps_are_the_running_list(self, client, db):
+        page = parse(client.get(PAGE))
+        items = [
+            li.get_text(" ", strip=True) for li in page.select("#installed-apps li")
+        ]
+        assert [item.split()[0] for item in items] == settings.INSTALLED_APPS
+        assert "django.contrib.sessions the sessions app" in items
+
+    def test_settings_changes_show_on_the_page(self, client, settings, db):
+        """The page reads MIDDLEWARE per request: nothing is hard-coded."""
+        settings.CSRF_USE_SESSIONS = True
+        page = parse(client.get(PAGE))
+        notes = {
+            row.th.get_text(strip=True): row.get_text(" ")
+            for row in middleware_rows(page)
+        }
+        assert "CSRF_USE_SESSIONS" in notes[CSRF]
+
+
+class TestMiddlewareOrder:
+    def test_a_dependent_above_session_middleware_is_wrong(self):
+        report = middleware_report([AUTH, SESSION_MIDDLEWARE, MESSAGES])
+        ok = {entry["path"]: entry["ok"] for entry in report}
+        assert ok == {AUTH: False, SESSION_MIDDLEWARE: True, MESSAGES: True}
+
+    def test_without_session_middleware_every_dependent_is_wrong(self):
+        report = middleware_report([AUTH, MESSAGES])
+        assert [entry["ok"] for entry in report] == [False, False]
+
+    def test_unrelated_middleware_has_no_role(self):
+        report = middleware_report(["django.middleware.common.CommonMiddleware"])
+        assert report[0]["role"] == ""
+
+
+class TestTable:
+    def test_columns_come_from_the_database(self, client, db):
+        page = parse(client.get(PAGE))
+        names = [
+            row.th.get_text(strip=True)
+            for row in page.select("#session-table tbody tr")
+        ]
+        assert names == ["session_key", "session_data", "expire_date"]
+        assert "primary key" in page.select("#session-table tbody tr")[0].get_text()
+        assert "expire_date" in page.text("session-indexes")
+        assert "applied" in page.text("migration-state")
+
+    def test_a_missing_table_is_reported_not_raised(self, db):
+        assert table_report("no_such_table") == {
+            "exists": False,
+            "name": "no_such_table",
+        }
+
+
+class TestSave:
+    def test_save_writes_a_row_only_for_database_engines(self, client, server_engine):
+        """db and cached_db write a django_session row; file and cache do not."""
+        response = client.post(SAVE)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        key = client.cookies[NAME].value
+        assert Session.objects.filter(session_key=key).exists() == (
+            server_engine in ROW_ENGINES
+        )
+        assert client.session[SAVED_AT_KEY]
+
+    def test_the_page_shows_your_row_and_the_count(self, client, server_engine):
+        client.post(SAVE)
+        key = client.cookies[NAME].value
+        page = parse(client.get(PAGE))
+        rows = Session.objects.count()
+        assert page.text("session-rows").startswith(f"{rows} row")
+        if server_engine in ROW_ENGINES:
+            assert f"starts {key[:8]}…" in page.text("your-row")
+        else:
+            assert "keeps sessions elsewhere" in page.text("your-row")
+        assert key not in page.text("your-row")
+        assert client.session[SAVED_AT_KEY] in page.text("setup-saved-at")
+
+    def test_a_new_visitor_has_no_row_yet(self, client, use_settings, db):
+        use_settings("db")
+        page = parse(client.get(PAGE))
+        assert "No row for this browser yet" in page.text("your-row")
+
+    def test_save_is_post_only_and_needs_csrf(self, engine):
+        client = Client(enforce_csrf_checks=True)
+        client.get(PAGE)
+        before = dict(client.session.items())
+        assert client.get(SAVE).status_code == 405
+        assert client.post(SAVE).status_code == 403
+        assert dict(client.session.items()) == before
+
+
+class TestFlush:
+    def test_flush_deletes_the_row_and_the_cookie(self, client, server_engine):
+        client.post(SAVE)
+        key = client.cookies[NAME].value
+        store = client.session.__class__
+        assert store().exists(key)
+        response = client.post(FLUSH)
+        assert response.status_code == 302
+        assert response.cookies[NAME].value == ""
+        assert not store().exists(key)
+        assert not Session.objects.filter(session_key=key).exists()
+
+    def test_flush_with_signed_cookies_deletes_the_cookie(
+        self, client, use_settings, db
+    ):
+        use_settings("cookies")
+        client.post(SAVE)
+        response = client.post(FLUSH)
+        assert response.cookies[NAME].value == ""
+        assert SAVED_AT_KEY not in client.session
