@@ -1,0 +1,268 @@
+"""Lesson 9: when SessionMiddleware saves, sends Set-Cookie, deletes it, adds Vary."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from myapp.inspector import readable_payload
+from myapp.lessons.when_sessions_save import LOST_KEY, WRITTEN_KEY
+from myapp.progress import PROGRESS_KEY
+from tests.html import parse
+
+PAGE = reverse("myapp:when-sessions-save")
+READ = reverse("myapp:when-sessions-save-read")
+WRITE = reverse("myapp:when-sessions-save-write")
+FAIL = reverse("myapp:when-sessions-save-write-then-fail")
+EMPTY = reverse("myapp:when-sessions-save-empty")
+UNTOUCHED = reverse("myapp:when-sessions-save-untouched")
+
+
+def session_cookie(response):
+    return response.cookies.get(settings.SESSION_COOKIE_NAME)
+
+
+def varies_on_cookie(response):
+    return "Cookie" in response.get("Vary", "")
+
+
+def shown_headers(response):
+    """The headers the result page itself shows, as text."""
+    return parse(response).text("response-headers")
+
+
+def start_session(client):
+    """Open the lesson page, as a learner does: the course records it, so the
+    browser now has a session cookie. Then write the demo value."""
+    assert session_cookie(client.get(PAGE)) is not None
+    client.post(WRITE)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+class TestRead:
+    def test_a_read_sends_vary_and_no_cookie(self, client, engine):
+        """accessed, not modified: Vary: Cookie, no Set-Cookie, and the page
+        shows exactly that."""
+        start_session(client)
+        response = client.get(READ)
+        assert response.status_code == 200
+        assert session_cookie(response) is None
+        assert varies_on_cookie(response)
+        headers = shown_headers(response)
+        assert "Set-Cookie (none: this response sets no cookie)" in headers
+        assert "Vary Cookie" in headers
+        page = parse(response)
+        assert page.text("read-value") == client.session[WRITTEN_KEY]
+        assert page.text("flag-accessed") == "True"
+        assert page.text("flag-modified") == "False"
+
+    def test_a_read_does_not_move_the_stored_expiry(self, client, use_settings, db):
+        """Nothing is written: the row keeps the data and expire_date of the
+        last write (a save would set a later expire_date)."""
+        use_settings("db")
+        key = start_session(client)
+        rows = client.session.get_model_class().objects
+        before = rows.values_list("session_data", "expire_date").get(pk=key)
+        client.get(READ)
+        assert rows.values_list("session_data", "expire_date").get(pk=key) == before
+
+    def test_save_every_request_saves_a_read(self, client, engine, settings):
+        """With SESSION_SAVE_EVERY_REQUEST a read-only request is saved too."""
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        start_session(client)
+        response = client.get(READ)
+        assert session_cookie(response)["max-age"] == settings.SESSION_COOKIE_AGE
+        assert varies_on_cookie(response)
+        assert "SESSION_SAVE_EVERY_REQUEST is True" in parse(response).text(
+            "result-why"
+        )
+
+
+class TestWrite:
+    def test_a_write_is_saved_and_sends_the_cookie(self, client, engine):
+        """modified: saved, Set-Cookie with a fresh Max-Age, Vary: Cookie."""
+        client.get(PAGE)
+        response = client.post(WRITE)
+        assert response.status_code == 200
+        cookie = session_cookie(response)
+        assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+        assert varies_on_cookie(response)
+        written = parse(response).text("written-value")
+        assert client.session[WRITTEN_KEY] == written
+        shown = shown_headers(response)
+        assert f"Set-Cookie {settings.SESSION_COOKIE_NAME}={cookie.value[:8]}…" in shown
+        assert cookie.value not in response.content.decode()
+
+    def test_every_write_sends_the_same_key_again(self, client, server_engine):
+        """The cookie is refreshed on each write; the key stays the same."""
+        client.get(PAGE)
+        first = session_cookie(client.post(WRITE)).value
+        second = session_cookie(client.post(WRITE))
+        assert second is not None
+        assert second.value == first
+
+    def test_with_signed_cookies_the_cookie_is_the_data(self, client, use_settings):
+        """signed_cookies: Set-Cookie carries the value itself, readable."""
+        use_settings("cookies")
+        client.get(PAGE)
+        response = client.post(WRITE)
+        written = parse(response).text("written-value")
+        payload = readable_payload(session_cookie(response).value)
+        assert WRITTEN_KEY in payload
+        assert written in payload
+
+    def test_the_first_write_completes_the_lesson(self, client, engine):
+        client.get(PAGE)
+        client.post(WRITE)
+        assert "when-sessions-save" in client.session[PROGRESS_KEY]["done"]
+
+    def test_write_is_post_only(self, client, db):
+        assert client.get(WRITE).status_code == 405
+
+
+class TestWriteThenFail:
+    def test_a_500_response_is_not_saved(self, client, engine):
+        """Status 500: no Set-Cookie, and the value is missing afterwards."""
+        key = start_session(client)
+        response = client.post(FAIL)
+        assert response.status_code == 500
+        assert session_cookie(response) is None
+        assert varies_on_cookie(response)
+        assert "Status 500" in shown_headers(response)
+        assert parse(response).text("flag-modified") == "True"
+        assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
+        assert LOST_KEY not in client.session
+        assert WRITTEN_KEY in client.session  # earlier, saved writes are kept
+
+    def test_the_lesson_page_reports_the_value_missing(self, client, engine):
+        start_session(client)
+        client.post(FAIL)
+        page = parse(client.get(PAGE))
+        assert page.text("state-lost").startswith("not in the session")
+
+    def test_save_every_request_does_not_save_a_500(self, client, engine, settings):
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        start_session(client)
+        response = client.post(FAIL)
+        assert session_cookie(response) is None
+        assert LOST_KEY not in client.session
+
+
+class TestEmpty:
+    def test_without_the_confirmation_nothing_is_erased(self, client, engine):
+        """Unticked box: a form error on the lesson page, the session intact."""
+        start_session(client)
+        response = client.post(EMPTY, {"how": "flush"})
+        assert response.status_code == 200
+        assert (
+            "Tick the box first: nothing was erased." in parse(response).field_errors()
+        )
+        assert session_cookie(response) is None
+        assert WRITTEN_KEY in client.session
+
+    @pytest.mark.parametrize("how", ["", "delete", "x" * 500])
+    def test_an_unknown_method_is_a_form_error(self, client, engine, how):
+        start_session(client)
+        response = client.post(EMPTY, {"how": how, "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert WRITTEN_KEY in client.session
+
+    def test_flush_deletes_the_cookie(self, client, engine):
+        """flush() leaves is_empty() True: Set-Cookie with an empty value and
+        Max-Age=0, plus Vary: Cookie."""
+        start_session(client)
+        response = client.post(EMPTY, {"how": "flush", "understood": "on"})
+        cookie = session_cookie(response)
+        assert cookie.value == ""
+        assert cookie["max-age"] == 0
+        assert varies_on_cookie(response)
+        assert "Max-Age=0" in shown_headers(response)
+        assert parse(response).text("flag-empty") == "True"
+
+    def test_flush_deletes_the_stored_record(self, client, server_engine):
+        key = start_session(client)
+        store = client.session.__class__
+        assert store().exists(key)
+        client.post(EMPTY, {"how": "flush", "understood": "on"})
+        assert not store().exists(key)
+
+    def test_flush_without_a_cookie_sends_no_cookie(self, engine):
+        """The cookie is deleted only when the request carried one."""
+        response = Client().post(EMPTY, {"how": "flush", "understood": "on"})
+        assert session_cookie(response) is None
+        assert "The request carried no session cookie" in parse(response).text(
+            "result-why"
+        )
+
+    def test_clear_keeps_the_key_and_saves(self, client, server_engine):
+        """clear() leaves the key, so the session is not empty: the data is
+        saved empty under the same key and the same key is sent again."""
+        key = start_session(client)
+        response = client.post(EMPTY, {"how": "clear", "understood": "on"})
+        cookie = session_cookie(response)
+        assert cookie.value == key
+        assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+        assert parse(response).text("flag-empty") == "False"
+        stored = client.session.__class__(key).load()
+        assert WRITTEN_KEY not in stored
+        # Not empty by Django's definition, so the course recorded the demo.
+        assert stored == {PROGRESS_KEY: {"opened": [], "done": ["when-sessions-save"]}}
+
+    def test_clear_with_signed_cookies_sends_new_data(self, client, use_settings):
+        use_settings("cookies")
+        old = start_session(client)
+        response = client.post(EMPTY, {"how": "clear", "understood": "on"})
+        cookie = session_cookie(response)
+        assert cookie.value not in ("", old)
+        assert WRITTEN_KEY not in readable_payload(cookie.value)
+
+
+class TestUntouched:
+    def test_no_vary_and_no_cookie(self, client, engine):
+        start_session(client)
+        response = client.get(UNTOUCHED)
+        assert response.status_code == 200
+        assert not response.has_header("Vary")
+        assert session_cookie(response) is None
+        headers = shown_headers(response)
+        assert "Vary (none)" in headers
+        assert "Set-Cookie (none: this response sets no cookie)" in headers
+        assert parse(response).text("flag-accessed") == "False"
+
+    def test_save_every_request_saves_even_untouched(self, client, engine, settings):
+        """Any session with a key is saved: Set-Cookie and Vary on a page that
+        never used the session."""
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        start_session(client)
+        response = client.get(UNTOUCHED)
+        assert session_cookie(response)["max-age"] == settings.SESSION_COOKIE_AGE
+        assert varies_on_cookie(response)
+
+    def test_save_every_request_without_a_cookie_saves_nothing(self, engine, settings):
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        response = Client().get(UNTOUCHED)
+        assert session_cookie(response) is None
+        assert not response.has_header("Vary")
+
+
+class TestLessonPage:
+    def test_every_demo_is_a_form(self, client, db):
+        page = parse(client.get(PAGE))
+        actions = {form["action"]: form["method"] for form in page.forms()}
+        assert actions == {
+            READ: "get",
+            WRITE: "post",
+            FAIL: "post",
+            UNTOUCHED: "get",
+            EMPTY: "post",
+        }
+
+    def test_shows_the_written_value(self, client, engine):
+        start_session(client)
+        page = parse(client.get(PAGE))
+        assert page.text("state-written") == client.session[WRITTEN_KEY]
+
+    def test_the_empty_button_says_what_it_erases(self, client, db):
+        text = parse(client.get(PAGE)).text("demo-empty")
+        assert "course progress" in text
