@@ -1,0 +1,309 @@
+"""Lesson 10: expiry from the last change, set_expiry() and clearsessions."""
+
+import os
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from django.conf import global_settings, settings
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from myapp.lessons.expiry import EXPIRY_KEY, SAVED_AT_KEY, next_midnight
+from tests.html import parse
+
+PAGE = reverse("myapp:expiry")
+SET = reverse("myapp:expiry-set")
+TWO_WEEKS = 60 * 60 * 24 * 14
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move time forward for everything that decides expiry, without sleeping.
+
+    timezone.now() serves the db engine's expire_date, the file engine's age
+    check and set_expiry(timedelta); time.time() serves the local-memory
+    cache's timeouts and the signed cookie's timestamp. Both move together.
+    """
+
+    class Clock:
+        offset = 0.0
+
+        def advance(self, seconds):
+            self.offset += seconds
+
+    moved = Clock()
+    real_time, real_now = time.time, timezone.now
+    monkeypatch.setattr(time, "time", lambda: real_time() + moved.offset)
+    monkeypatch.setattr(
+        timezone, "now", lambda: real_now() + timedelta(seconds=moved.offset)
+    )
+    return moved
+
+
+def session_cookie(response):
+    return response.cookies.get(settings.SESSION_COOKIE_NAME)
+
+
+def choose(client, choice):
+    """Open the page (recording it, as a learner would), then press a button."""
+    client.get(PAGE)
+    response = client.post(SET, {"choice": choice})
+    assert response.status_code == 302
+    assert response["Location"] == PAGE
+    return response
+
+
+def still_there(client):
+    """Whether the demo's session survived: the page finds its value."""
+    items = parse(client.get(PAGE)).inspector_items()
+    return SAVED_AT_KEY in items
+
+
+class TestDefaults:
+    def test_the_project_states_djangos_defaults(self):
+        """Two weeks, persistent, saved only on change: Django's own defaults."""
+        assert settings.SESSION_COOKIE_AGE == global_settings.SESSION_COOKIE_AGE
+        assert settings.SESSION_COOKIE_AGE == TWO_WEEKS
+        assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is False
+        assert global_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is False
+        assert settings.SESSION_SAVE_EVERY_REQUEST is False
+
+    def test_a_save_sends_a_persistent_two_week_cookie(self, client, engine):
+        """Max-Age and Expires: the cookie outlives the browser."""
+        cookie = session_cookie(client.get(PAGE))
+        assert cookie["max-age"] == TWO_WEEKS
+        assert cookie["expires"]
+        page = parse(client.get(PAGE))
+        assert page.text("expiry-custom").startswith("not set")
+        assert page.text("expiry-browser-close") == "False"
+
+    def test_expire_at_browser_close_drops_max_age(self, client, engine, settings):
+        settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+        cookie = session_cookie(client.get(PAGE))
+        assert cookie["max-age"] == ""
+        assert cookie["expires"] == ""
+
+
+class TestSetExpiry:
+    def test_an_integer_becomes_max_age(self, client, engine):
+        cookie = session_cookie(choose(client, "seconds"))
+        assert cookie["max-age"] == 15
+        assert client.session[EXPIRY_KEY] == 15
+
+    def test_zero_makes_a_browser_session_cookie(self, client, engine):
+        cookie = session_cookie(choose(client, "browser-close"))
+        assert cookie["max-age"] == ""
+        assert cookie["expires"] == ""
+        session = client.session
+        assert session[EXPIRY_KEY] == 0
+        assert session.get_expire_at_browser_close() is True
+        # The stored record still lasts SESSION_COOKIE_AGE.
+        assert session.get_expiry_age() == TWO_WEEKS
+
+    def test_a_timedelta_is_stored_as_a_fixed_moment(self, client, engine):
+        """now + 10 minutes, as an ISO string; Max-Age is the seconds left."""
+        before = timezone.now()
+        cookie = session_cookie(choose(client, "timedelta"))
+        stored = client.session[EXPIRY_KEY]
+        assert isinstance(stored, str)
+        moment = datetime.fromisoformat(stored)
+        assert before + timedelta(minutes=10) <= moment
+        assert moment <= timezone.now() + timedelta(minutes=10)
+        assert 595 <= cookie["max-age"] <= 600
+
+    def test_a_datetime_is_stored_as_that_moment(self, client, engine):
+        cookie = session_cookie(choose(client, "datetime"))
+        midnight = next_midnight()
+        assert client.session[EXPIRY_KEY] == midnight.isoformat()
+        seconds_left = (midnight - timezone.now()).total_seconds()
+        assert abs(cookie["max-age"] - seconds_left) <= 2
+
+    def test_none_goes_back_to_the_settings(self, client, engine):
+        choose(client, "seconds")
+        cookie = session_cookie(client.post(SET, {"choice": "default"}))
+        assert cookie["max-age"] == TWO_WEEKS
+        assert EXPIRY_KEY not in client.session
+
+    @pytest.mark.parametrize("choice", ["", "forever", "-1", "15", "x" * 300])
+    def test_an_unknown_choice_is_a_form_error(self, client, engine, choice):
+        """200 with the error, no Set-Cookie: the expiry is unchanged."""
+        client.get(PAGE)
+        response = client.post(SET, {"choice": choice})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert session_cookie(response) is None
+        assert EXPIRY_KEY not in client.session
+
+    def test_set_is_post_only(self, client, db):
+        assert client.get(SET).status_code == 405
+
+
+class TestCountdown:
+    def test_the_page_counts_down_without_javascript(self, client, engine, clock):
+        """The remaining seconds and the absolute deadline are in the HTML."""
+        choose(client, "seconds")
+        saved_at = datetime.fromisoformat(client.session[SAVED_AT_KEY])
+        clock.advance(10)
+        page = parse(client.get(PAGE))
+        assert int(page.text("expiry-remaining")) in (4, 5)
+        deadline = page.by_id("expiry-deadline")["datetime"]
+        assert datetime.fromisoformat(deadline) == saved_at + timedelta(seconds=15)
+
+    def test_a_fixed_moment_is_shown_as_such(self, client, engine):
+        choose(client, "timedelta")
+        page = parse(client.get(PAGE))
+        assert "fixed moment" in page.text("expiry-date")
+        assert "if saved now" not in page.text("expiry-date")
+
+
+# The engines that refuse an expired integer expiry on the server.
+ENFORCING = ("db", "cache", "cached_db")
+
+
+class TestExpiresAfterTheLastChange:
+    @pytest.fixture(params=ENFORCING)
+    def enforcing_engine(self, request, use_settings, db):
+        return use_settings(request.param)
+
+    def test_an_expired_session_is_gone(self, client, enforcing_engine, clock):
+        """16 seconds after set_expiry(15): the old key loads nothing, and the
+        page says the cookie named a session the server no longer has."""
+        choose(client, "seconds")
+        clock.advance(16)
+        response = client.get(PAGE)
+        page = parse(response)
+        assert SAVED_AT_KEY not in page.inspector_items()
+        assert "no longer has that session" in page.text("expiry-arrival")
+
+    def test_before_the_deadline_it_is_still_there(
+        self, client, enforcing_engine, clock
+    ):
+        choose(client, "seconds")
+        clock.advance(10)
+        assert still_there(client)
+
+    def test_reading_does_not_extend_it(self, client, enforcing_engine, clock):
+        """A read 10 s in sends no cookie and moves nothing: gone at 16 s."""
+        choose(client, "seconds")
+        clock.advance(10)
+        assert session_cookie(client.get(PAGE)) is None
+        clock.advance(6)
+        assert not still_there(client)
+
+    def test_a_change_restarts_it(self, client, enforcing_engine, clock):
+        """Saved again at 10 s: alive at 20 s, 10 s after the last change."""
+        choose(client, "seconds")
+        clock.advance(10)
+        assert session_cookie(client.get("/ssession"))["max-age"] == 15
+        clock.advance(10)
+        assert still_there(client)
+
+    def test_save_every_request_makes_reads_extend_it(
+        self, client, enforcing_engine, clock, settings
+    ):
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        choose(client, "seconds")
+        clock.advance(10)
+        assert session_cookie(client.get(PAGE))["max-age"] == 15
+        clock.advance(10)
+        assert still_there(client)
+
+    def test_a_timedelta_does_not_slide(self, client, enforcing_engine, clock):
+        """A change at 9 minutes does not move a 10-minute timedelta."""
+        choose(client, "timedelta")
+        clock.advance(9 * 60)
+        client.get("/ssession")
+        clock.advance(2 * 60)
+        assert not still_there(client)
+
+    def test_the_file_engine_ignores_an_integer_on_the_server(
+        self, client, use_settings, db, clock
+    ):
+        """Its age check treats set_expiry(15) as "15 seconds from now", so
+        the file never expires: only the cookie's Max-Age ends that session."""
+        use_settings("file")
+        choose(client, "seconds")
+        clock.advance(60 * 60)
+        assert still_there(client)
+
+    def test_the_file_engine_enforces_a_fixed_moment(
+        self, client, use_settings, db, clock
+    ):
+        use_settings("file")
+        choose(client, "timedelta")
+        clock.advance(11 * 60)
+        assert not still_there(client)
+
+    def test_a_signed_cookie_outlives_a_shorter_expiry(
+        self, client, use_settings, db, clock
+    ):
+        """The server checks only SESSION_COOKIE_AGE since signing: a cookie
+        replayed after its Max-Age still loads, until two weeks pass."""
+        use_settings("cookies")
+        choose(client, "seconds")
+        clock.advance(60 * 60)
+        assert still_there(client)
+        clock.advance(TWO_WEEKS)
+        assert not still_there(client)
+
+
+class TestClearsessions:
+    def expired_and_live_keys(self, clock):
+        """One session with set_expiry(timedelta(minutes=10)), one with the
+        default two weeks; then 11 minutes pass."""
+        expiring, live = Client(), Client()
+        choose(expiring, "timedelta")
+        live.get(PAGE)
+        clock.advance(11 * 60)
+        cookie = settings.SESSION_COOKIE_NAME
+        return expiring.cookies[cookie].value, live.cookies[cookie].value
+
+    @pytest.mark.parametrize("engine_name", ["db", "cached_db"])
+    def test_removes_expired_rows_only(self, use_settings, db, clock, engine_name):
+        use_settings(engine_name)
+        from django.contrib.sessions.models import Session
+
+        expired, live = self.expired_and_live_keys(clock)
+        # Ignored when loaded, but still in the table until clearsessions.
+        assert Session.objects.filter(pk=expired).exists()
+        call_command("clearsessions")
+        assert not Session.objects.filter(pk=expired).exists()
+        assert Session.objects.filter(pk=live).exists()
+
+    def test_removes_expired_files_only(self, use_settings, db, clock):
+        use_settings("file")
+        expired, live = self.expired_and_live_keys(clock)
+        path = settings.SESSION_FILE_PATH
+        prefix = settings.SESSION_COOKIE_NAME
+        assert os.path.exists(os.path.join(path, prefix + expired))
+        call_command("clearsessions")
+        assert not os.path.exists(os.path.join(path, prefix + expired))
+        assert os.path.exists(os.path.join(path, prefix + live))
+
+    def test_leaves_a_file_with_an_integer_expiry(
+        self, client, use_settings, db, clock
+    ):
+        """The same age check: set_expiry(15) files are never cleared."""
+        use_settings("file")
+        choose(client, "seconds")
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        clock.advance(60 * 60)
+        call_command("clearsessions")
+        path = os.path.join(
+            settings.SESSION_FILE_PATH, settings.SESSION_COOKIE_NAME + key
+        )
+        assert os.path.exists(path)
+
+    @pytest.mark.parametrize("engine_name", ["cache", "cookies"])
+    def test_does_nothing_for_cache_and_signed_cookies(
+        self, client, use_settings, db, engine_name
+    ):
+        """No error and no change: the cache expires its own entries, and a
+        signed cookie keeps nothing on the server."""
+        use_settings(engine_name)
+        client.get("/ssession")
+        call_command("clearsessions")
+        assert client.session["sname"] == "irfan"
