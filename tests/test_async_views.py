@@ -1,0 +1,231 @@
+"""Lesson 21: async views using the async session API, under WSGI and ASGI.
+
+pytest-django's ``async_client`` is Django's AsyncClient: requests go through
+the ASGI handler. These tests are sync functions that drive it with
+``async_to_sync``, as Django's own TestCase does for async tests, so no
+asyncio plugin is needed and the ORM shares the test's transaction.
+"""
+
+import json
+from inspect import iscoroutinefunction
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.cache import caches
+from django.test import AsyncClient
+from django.urls import reverse
+
+from myapp.lessons import async_views
+from myapp.lessons.async_views import (
+    FIRST_NOTE_AT_KEY,
+    MAX_NOTES,
+    NOTES_KEY,
+    SYNC_TRAP_KEY,
+)
+from tests.html import parse
+
+PAGE = reverse("myapp:async-views")
+ADD = reverse("myapp:async-views-add")
+DELETE = reverse("myapp:async-views-delete")
+CYCLE = reverse("myapp:async-views-cycle")
+FLUSH = reverse("myapp:async-views-flush")
+SNAPSHOT = reverse("myapp:async-views-snapshot")
+SYNC_TRAP = reverse("myapp:async-views-sync-trap")
+NAME = settings.SESSION_COOKIE_NAME
+
+
+def send(method, client, url, data=None):
+    """A request through the client's handler: ASGI for AsyncClient (awaited
+    with async_to_sync), WSGI for the plain Client."""
+    call = getattr(client, method)
+    if isinstance(client, AsyncClient):
+        call = async_to_sync(call)
+    return call(url, data or {})
+
+
+def post(client, url, data=None):
+    return send("post", client, url, data)
+
+
+def get(client, url):
+    return send("get", client, url)
+
+
+def stored(client):
+    return dict(client.session.items())
+
+
+@pytest.fixture
+def sync_checks_on(monkeypatch):
+    """Django's async-safety check, even if something set the escape hatch."""
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
+class TestTheViewsAreAsync:
+    @pytest.mark.parametrize(
+        "view",
+        ["add_note", "delete_notes", "cycle_key", "flush", "snapshot", "sync_trap"],
+    )
+    def test_decorated_views_stay_coroutine_functions(self, view):
+        """require_POST and require_GET wrap async views in async wrappers."""
+        assert iscoroutinefunction(getattr(async_views, view))
+
+    def test_get_is_not_allowed_on_a_post_view(self, async_client, db):
+        assert get(async_client, ADD).status_code == 405
+
+
+class TestAddNote:
+    def test_notes_are_kept_across_requests(self, async_client, engine):
+        response = post(async_client, ADD, {"note": " tea "})
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        first_at = async_client.session[FIRST_NOTE_AT_KEY]
+        post(async_client, ADD, {"note": "cake"})
+        session = async_client.session
+        assert session[NOTES_KEY] == ["tea", "cake"]
+        assert session[FIRST_NOTE_AT_KEY] == first_at  # asetdefault kept it
+
+        page = parse(get(async_client, PAGE))
+        assert page.text("async-notes").startswith("tea cake")
+        assert page.inspector_items()[NOTES_KEY] == '["tea", "cake"]'
+
+    def test_the_wsgi_client_runs_the_same_async_view(self, client, engine):
+        """Under WSGI Django wraps the async view in async_to_sync: same result."""
+        client.post(ADD, {"note": "tea"})
+        assert client.session[NOTES_KEY] == ["tea"]
+
+    @pytest.mark.parametrize(
+        "note", ["", "   ", "n" * 101], ids=["empty", "spaces", "101-chars"]
+    )
+    def test_bad_notes_are_refused_and_change_nothing(self, async_client, engine, note):
+        """The error page renders from the async view (in a thread, because the
+        inspector reads the store) and nothing is saved."""
+        post(async_client, ADD, {"note": "tea"})
+        before = stored(async_client)
+        response = post(async_client, ADD, {"note": note})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert NAME not in response.cookies
+        assert stored(async_client) == before
+
+    def test_at_most_20_notes(self, async_client, engine):
+        session = async_client.session
+        session[NOTES_KEY] = [f"note {n}" for n in range(MAX_NOTES)]
+        session.save()
+        async_client.cookies[NAME] = session.session_key  # signed_cookies: new key
+        before = stored(async_client)
+        response = post(async_client, ADD, {"note": "one more"})
+        assert response.status_code == 200
+        assert f"{MAX_NOTES} notes already" in " ".join(parse(response).field_errors())
+        assert stored(async_client) == before
+
+    def test_post_without_csrf_token_is_refused(self, engine):
+        client = AsyncClient(enforce_csrf_checks=True)
+        assert post(client, ADD, {"note": "tea"}).status_code == 403
+        assert NOTES_KEY not in client.session
+
+
+class TestDeleteCycleFlush:
+    def test_delete_pops_the_notes_and_keeps_the_rest(self, async_client, engine):
+        get(async_client, PAGE)
+        post(async_client, ADD, {"note": "tea"})
+        post(async_client, DELETE)
+        session = stored(async_client)
+        assert NOTES_KEY not in session
+        assert FIRST_NOTE_AT_KEY not in session
+        assert "course_progress" in session
+
+    def test_deleting_nothing_changes_nothing(self, async_client, engine):
+        get(async_client, PAGE)
+        before = stored(async_client)
+        response = post(async_client, DELETE)
+        assert NAME not in response.cookies
+        assert stored(async_client) == before
+
+    def test_cycle_key_changes_the_key_and_keeps_the_data(
+        self, async_client, server_engine
+    ):
+        post(async_client, ADD, {"note": "tea"})
+        old_key = async_client.cookies[NAME].value
+        store = async_client.session.__class__
+        post(async_client, CYCLE)
+        new_key = async_client.cookies[NAME].value
+        assert new_key != old_key
+        assert not store().exists(old_key)
+        assert async_client.session[NOTES_KEY] == ["tea"]
+
+    def test_flush_deletes_everything_and_the_cookie(self, async_client, engine):
+        post(async_client, ADD, {"note": "tea"})
+        old_key = async_client.cookies[NAME].value
+        store = async_client.session.__class__
+        response = post(async_client, FLUSH)
+        assert response.cookies[NAME].value == ""
+        assert not store().exists(old_key)
+        assert parse(get(async_client, PAGE)).text("async-notes") == "No notes yet."
+
+
+class TestSnapshot:
+    def test_json_holds_the_exact_session(self, async_client, engine):
+        post(async_client, ADD, {"note": "tea"})
+        response = get(async_client, SNAPSHOT)
+        assert response["Content-Type"] == "application/json"
+        data = json.loads(response.content)
+        session = stored(async_client)
+        assert data["items"] == session
+        assert data["keys"] == sorted(session)
+        assert NAME not in response.cookies  # reading saves nothing
+
+    def test_a_new_visitor_gets_an_empty_session(self, async_client, engine):
+        data = json.loads(get(async_client, SNAPSHOT).content)
+        assert data == {"keys": [], "items": {}}
+
+
+class TestSyncTrap:
+    """A sync session read in an async view, under each engine."""
+
+    def outcome(self, client):
+        get(client, PAGE)  # saves progress: the session now has a key
+        post(client, SYNC_TRAP)
+        return client.session[SYNC_TRAP_KEY]
+
+    def test_the_database_engine_raises(
+        self, async_client, use_settings, db, sync_checks_on
+    ):
+        use_settings("db")
+        outcome = self.outcome(async_client)
+        assert outcome == {"engine": "db", "had_key": True, "raised": True}
+        page = parse(get(async_client, PAGE))
+        assert "SynchronousOnlyOperation" in page.text("sync-trap-outcome")
+
+    def test_it_raises_under_wsgi_too(self, client, use_settings, db, sync_checks_on):
+        """runserver's async_to_sync runs the view on an event loop as well."""
+        use_settings("db")
+        assert self.outcome(client)["raised"] is True
+
+    @pytest.mark.parametrize("engine_name", ["cache", "file", "cookies"])
+    def test_engines_without_queries_do_not_raise(
+        self, async_client, use_settings, db, sync_checks_on, engine_name
+    ):
+        use_settings(engine_name)
+        outcome = self.outcome(async_client)
+        assert outcome["had_key"] is True
+        assert outcome["raised"] is False
+        assert "no error" in parse(get(async_client, PAGE)).text("sync-trap-outcome")
+
+    def test_cached_db_raises_only_on_a_cache_miss(
+        self, async_client, use_settings, db, sync_checks_on
+    ):
+        use_settings("cached_db")
+        assert self.outcome(async_client)["raised"] is False
+        caches[settings.SESSION_CACHE_ALIAS].clear()  # an eviction, a restart
+        post(async_client, SYNC_TRAP)
+        assert async_client.session[SYNC_TRAP_KEY]["raised"] is True
+
+    def test_a_new_visitor_has_nothing_to_load(
+        self, async_client, use_settings, db, sync_checks_on
+    ):
+        use_settings("db")
+        post(async_client, SYNC_TRAP)
+        outcome = async_client.session[SYNC_TRAP_KEY]
+        assert outcome == {"engine": "db", "had_key": False, "raised": False}
