@@ -1,0 +1,325 @@
+"""Lesson 14: SessionStore outside views, the Session model, and manage.py sessions."""
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from importlib import import_module
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from myapp.inspector import shorten
+from myapp.lessons.outside_views import TRANSCRIPT_KEY, run_in_shell
+from myapp.management.commands.sessions import Command
+from tests.html import parse
+
+PAGE = reverse("myapp:outside-views")
+RUN = reverse("myapp:outside-views-run")
+# Engines whose sessions the command can list.
+LISTABLE = ("db", "file", "cached_db")
+UNKNOWN_KEY = "nosuchsession0000000000000000000"
+
+
+def session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def make_session(data, expires=None):
+    """Store a session the way a script would; return its key."""
+    session = session_store()()
+    session.update(data)
+    if expires is not None:
+        session.set_expiry(expires)
+    session.save()
+    return session.session_key
+
+
+def sessions_output(*args):
+    out = StringIO()
+    call_command("sessions", *args, stdout=out)
+    return out.getvalue()
+
+
+def session_cookie(client):
+    return client.cookies.get(settings.SESSION_COOKIE_NAME)
+
+
+class TestSessionStoreByHand:
+    def test_key_is_none_until_saved_and_save_creates_one(self, server_engine):
+        session = session_store()()
+        session["x"] = 1
+        assert session.session_key is None
+        session.save()
+        assert session.session_key is not None
+        assert session_store()(session.session_key)["x"] == 1
+
+    def test_create_saves_what_the_store_holds(self, server_engine):
+        """Not "empty data", as SessionBase.create()'s docstring says."""
+        session = session_store()()
+        session["x"] = 1
+        session.create()
+        assert session_store()(session.session_key)["x"] == 1
+
+    def test_create_on_a_keyed_store_makes_a_new_key_and_keeps_the_old(
+        self, server_engine
+    ):
+        session = session_store()()
+        session["x"] = 1
+        session.save()
+        first_key = session.session_key
+        session.create()
+        assert session.session_key != first_key
+        assert session_store()().exists(first_key)
+
+    def test_an_unknown_key_is_never_adopted(self, server_engine):
+        session = session_store()(UNKNOWN_KEY)
+        session["x"] = 1
+        session.save()
+        assert session.session_key != UNKNOWN_KEY
+        assert not session_store()().exists(UNKNOWN_KEY)
+
+    def test_signed_cookies_create_makes_no_key_and_save_makes_the_data(
+        self, use_settings, db
+    ):
+        use_settings("cookies")
+        session = session_store()()
+        session["x"] = 1
+        session.create()
+        assert session.session_key is None
+        session.save()
+        assert session_store()(session.session_key)["x"] == 1
+
+    @pytest.mark.parametrize("engine_name", ["db", "cached_db"])
+    def test_session_model_decodes_a_row(self, use_settings, db, engine_name):
+        use_settings(engine_name)
+        key = make_session({"sname": "ada"})
+        assert Session.objects.get(pk=key).get_decoded() == {"sname": "ada"}
+
+    @pytest.mark.parametrize("engine_name", ["file", "cache", "cookies"])
+    def test_other_engines_write_no_row(self, use_settings, db, engine_name):
+        use_settings(engine_name)
+        make_session({"sname": "ada"})
+        assert not Session.objects.exists()
+
+
+class TestCommandListing:
+    @pytest.fixture(params=LISTABLE)
+    def listable(self, request, use_settings, db):
+        return use_settings(request.param)
+
+    def test_lists_live_sessions_with_short_keys_and_decoded_data(self, listable):
+        ada = make_session({"sname": "ada"})
+        bob = make_session({"sname": "bob"})
+        out = sessions_output()
+        assert "2 live, 0 expired" in out
+        for key, name in ((ada, "ada"), (bob, "bob")):
+            line = next(line for line in out.splitlines() if shorten(key) in line)
+            assert f'{{"sname": "{name}"}}' in line
+            assert key not in out
+
+    def test_full_keys_prints_whole_keys(self, listable):
+        key = make_session({"sname": "ada"})
+        assert key in sessions_output("--full-keys")
+
+    def test_expired_are_counted_and_listed_only_on_request(self, listable):
+        live = make_session({"sname": "live"})
+        gone = make_session({"sname": "gone"}, timezone.now() - timedelta(minutes=5))
+        out = sessions_output()
+        assert "1 live, 1 expired (not listed; add --expired" in out
+        assert shorten(live) in out
+        assert shorten(gone) not in out
+        out = sessions_output("--expired")
+        line = next(line for line in out.splitlines() if shorten(gone) in line)
+        assert "[expired]" in line
+        assert "[expired]" not in next(
+            line for line in out.splitlines() if shorten(live) in line
+        )
+
+    def test_listing_deletes_nothing(self, listable):
+        """The file engine's load() would delete an expired file: not used here."""
+        gone = make_session({"sname": "gone"}, timezone.now() - timedelta(minutes=5))
+        sessions_output("--expired")
+        assert session_store()().exists(gone)
+
+    def test_soonest_expiry_comes_first(self, listable):
+        later = make_session({"n": 2}, 3600)
+        sooner = make_session({"n": 1}, 600)
+        out = sessions_output()
+        assert out.index(shorten(sooner)) < out.index(shorten(later))
+
+    def test_file_listing_skips_files_that_are_not_sessions(self, use_settings, db):
+        use_settings("file")
+        key = make_session({"sname": "ada"})
+        directory = settings.SESSION_FILE_PATH
+        for name in ("notes.txt", "sessionid", f"sessionid{key}_out_abc123"):
+            with open(os.path.join(directory, name), "w") as stray:
+                stray.write("not a session")
+        out = sessions_output("--expired")
+        assert "1 live, 0 expired" in out
+        assert "not a session" not in out
+
+
+class TestCommandNotListable:
+    def test_cache_engine_says_why(self, use_settings, db):
+        use_settings("cache")
+        key = make_session({"sname": "ada"})
+        out = sessions_output("--expired", "--full-keys")
+        assert "cannot list keys" in out
+        assert "LocMemCache" in out
+        assert "a command run from a shell is another process" in out
+        assert key not in out
+
+    def test_signed_cookies_engine_says_why(self, use_settings, db):
+        use_settings("cookies")
+        out = sessions_output()
+        assert "keeps each session in the visitor's own cookie" in out
+
+    def test_exits_with_status_zero(self, tmp_path):
+        """Nothing to list is not an error, as for clearsessions."""
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sitecore.settings.cache",
+            "DJANGO_SECRET_KEY": "outside-views-test-only",
+            "DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
+        }
+        result = subprocess.run(
+            [sys.executable, "manage.py", "sessions"],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "cannot list keys" in result.stdout
+
+    def test_help_documents_the_options_and_the_exit_status(self):
+        text = Command().create_parser("manage.py", "sessions").format_help()
+        for fragment in ("--full-keys", "--expired", "exits with status 0"):
+            assert fragment in " ".join(text.split())
+
+
+class TestPage:
+    @pytest.mark.parametrize("engine_name", LISTABLE)
+    def test_shows_counts_and_only_your_own_record(
+        self, client, use_settings, db, engine_name
+    ):
+        use_settings(engine_name)
+        client.get("/ssession")
+        own_key = session_cookie(client).value
+        other = Client()
+        other.post(reverse("myapp:login"), {"username": "Mallory Secretname"})
+        other_key = session_cookie(other).value
+        response = client.get(PAGE)
+        page = parse(response)
+        assert "2 live sessions and 0 expired" in page.text("outside-listing")
+        own = page.text("outside-own")
+        assert own.startswith(shorten(own_key))
+        assert '"sname": "irfan"' in own
+        content = response.content.decode()
+        assert "Mallory Secretname" not in content
+        assert other_key not in content
+        assert shorten(other_key) not in content
+        assert own_key not in page.raw_text("demo")
+
+    @pytest.mark.parametrize(
+        ("engine_name", "reason"),
+        [("cache", "cannot list keys"), ("cookies", "visitor's own cookie")],
+    )
+    def test_unlistable_engines_explain_instead(
+        self, client, use_settings, db, engine_name, reason
+    ):
+        use_settings(engine_name)
+        client.get("/ssession")
+        assert reason in parse(client.get(PAGE)).text("outside-listing")
+
+    def test_a_new_visitor_has_nothing_stored(self, client, db):
+        text = parse(client.get(PAGE)).text("outside-own")
+        assert text.startswith("You have no session key yet")
+
+
+def transcript_of(client):
+    return dict(client.session[TRANSCRIPT_KEY])
+
+
+class TestRunRecipe:
+    def test_runs_on_every_engine_and_loads_back_by_key(self, client, engine):
+        response = client.post(RUN)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        out = transcript_of(client)
+        assert out["s.session_key is None"] == "True"
+        assert out["s.save()"] == ""
+        assert re.fullmatch(r"'.{8}…'", out["s.session_key"])
+        assert out["SessionStore(session_key=first_key)['made_by']"] == "'a script'"
+        unknown = f"SessionStore(session_key={UNKNOWN_KEY!r}).load()"
+        assert out[unknown] == "{}"
+        text = parse(client.get(PAGE)).text("outside-transcript")
+        assert ">>> SessionStore(session_key=first_key)['made_by'] 'a script'" in text
+
+    @pytest.mark.parametrize("engine_name", ["db", "cached_db"])
+    def test_database_engines_have_a_row(self, client, use_settings, db, engine_name):
+        use_settings(engine_name)
+        client.post(RUN)
+        out = transcript_of(client)
+        decoded = out["Session.objects.get(pk=first_key).get_decoded()"]
+        assert decoded == "{'made_by': 'a script'}"
+
+    @pytest.mark.parametrize("engine_name", ["file", "cache", "cookies"])
+    def test_other_engines_have_no_row(self, client, use_settings, db, engine_name):
+        use_settings(engine_name)
+        client.post(RUN)
+        out = transcript_of(client)
+        assert out["Session.objects.get(pk=first_key).get_decoded()"] == (
+            "Session.DoesNotExist: Session matching query does not exist."
+        )
+
+    def test_create_makes_a_new_key_on_server_engines(self, client, server_engine):
+        client.post(RUN)
+        out = transcript_of(client)
+        assert out["s.session_key == first_key"] == "False"
+        assert out["SessionStore().exists(first_key)"] == "True"
+
+    def test_create_keeps_the_key_with_signed_cookies(self, client, use_settings, db):
+        use_settings("cookies")
+        client.post(RUN)
+        out = transcript_of(client)
+        assert out["s.session_key == first_key"] == "True"
+        assert out["SessionStore().exists(first_key)"] == "False"
+
+    @pytest.mark.parametrize("engine_name", LISTABLE)
+    def test_the_recipe_deletes_what_it_stored(
+        self, client, use_settings, db, engine_name
+    ):
+        use_settings(engine_name)
+        client.get("/ssession")
+        client.post(RUN)
+        assert "1 live, 0 expired" in sessions_output("--expired")
+
+    def test_run_is_post_only(self, client, engine):
+        assert client.get(RUN).status_code == 405
+        assert session_cookie(client) is None
+
+    def test_post_without_csrf_token_is_refused(self, engine):
+        client = Client(enforce_csrf_checks=True)
+        assert client.post(RUN).status_code == 403
+        assert TRANSCRIPT_KEY not in client.session
+
+
+class TestRunInShell:
+    def test_behaves_like_the_interactive_shell(self):
+        assert run_in_shell(["x = 1", "x + 1", "None", "1 / 0", "x"]) == [
+            ["x = 1", ""],
+            ["x + 1", "2"],
+            ["None", ""],
+            ["1 / 0", "ZeroDivisionError: division by zero"],
+            ["x", "1"],
+        ]
