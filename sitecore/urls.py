@@ -9,6 +9,11 @@ urlpatterns = [
     path("", include("myapp.urls")),
 ]
 
+# With DEBUG off, an unreachable session store answers a 503 page that says so;
+# any other error Django's 500 page.
+# https://docs.djangoproject.com/en/5.2/ref/urls/#handler500
+handler500 = "myapp.store_errors.server_error"
+
 if settings.DEBUG_TOOLBAR:
     from debug_toolbar.toolbar import debug_toolbar_urls
 

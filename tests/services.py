@@ -5,6 +5,7 @@ start it. Under CI=true (what .ci/run exports) it fails them instead: CI must
 never count a skipped service test as a pass.
 """
 
+import http.client
 import os
 import shutil
 import signal
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -150,3 +153,126 @@ def private_redis():
     ]
     with running(command, port) as process:
         yield f"redis://127.0.0.1:{port}/0", process
+
+
+# --- Lesson 15 (scaling-out) and the fault tests ---------------------------
+# PostgreSQL, a Redis restarted on its own port, plain HTTP with the cookies
+# carried by hand, and settings modules whose state lives in a test directory.
+
+
+def postgres_reachable():
+    """Whether libpq's defaults (PGHOST, PGUSER ...) reach a PostgreSQL server."""
+    try:
+        import psycopg
+
+        with psycopg.connect(dbname="postgres", connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+def require_postgres():
+    if not postgres_reachable():
+        unavailable(f"PostgreSQL is not running; start it with: {START_POSTGRES}")
+
+
+@contextmanager
+def throwaway_postgres_database():
+    """A new, empty PostgreSQL database of the test's own; yield its name, then
+    drop it. Servers reach it with PGDATABASE=<name> and sitecore.settings.postgres."""
+    import psycopg
+
+    require_postgres()
+    name = f"sessions_course_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def private_redis_on(port):
+    """A redis-server of the test's own on the given port (to restart one that
+    private_redis() started); yield (url, process)."""
+    server = require_command("redis-server", "redis-server")
+    command = [server, "--bind", "127.0.0.1", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no"]
+    with running(command, port) as process:
+        yield f"redis://127.0.0.1:{port}/0", process
+
+
+class Reply:
+    """An HTTP response read with http.client, shaped for tests/html.parse()."""
+
+    def __init__(self, status, headers, content):
+        self.status_code = status
+        self.headers = headers
+        self.content = content
+
+    def __getitem__(self, name):
+        return self.headers[name]
+
+    @property
+    def cookies(self):
+        """The Set-Cookie headers, as a SimpleCookie (value, max-age ...)."""
+        jar = SimpleCookie()
+        for header in self.headers.get_all("Set-Cookie") or ():
+            jar.load(header)
+        return jar
+
+
+def fetch(url, cookies=None, form=None, timeout=10):
+    """One request, GET or (with form) POST; redirects are not followed and
+    cookies are sent exactly as given: the test carries them by hand."""
+    parts = urlsplit(url)
+    headers = {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    body = None
+    if form is not None:
+        body = urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST" if form is not None else "GET", path, body, headers)
+        response = connection.getresponse()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+def isolated_settings(directory, engine):
+    """Write a settings module into directory: sitecore.settings.<engine> with
+    its SQLite database and session files moved into directory, so that every
+    server started on it shares them. Return the environment to serve it with
+    (add directory to PYTHONPATH, name the module)."""
+    name = f"isolated_{engine}"
+    (directory / "sessions").mkdir(exist_ok=True)
+    (directory / f"{name}.py").write_text(
+        f"from sitecore.settings.{engine} import *  # noqa: F403\n"
+        f"from sitecore.settings.{engine} import DATABASES\n\n"
+        'DATABASES = {"default": {**DATABASES["default"], '
+        f'"NAME": {str(directory / "db.sqlite3")!r}}}}}\n'
+        f"SESSION_FILE_PATH = {str(directory / 'sessions')!r}\n"
+    )
+    python_path = [str(directory), str(PROJECT_DIR), os.environ.get("PYTHONPATH", "")]
+    return {
+        "DJANGO_SETTINGS_MODULE": name,
+        "PYTHONPATH": os.pathsep.join(filter(None, python_path)),
+    }
+
+
+def manage(*arguments, env=None, timeout=120):
+    """Run manage.py in a fresh interpreter with env added; return the result."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -2,7 +2,8 @@
 
 The connection comes from DATABASE_URL (postgres://user:password@host:port/name)
 or, when it is unset, from libpq's own PGHOST, PGPORT, PGUSER, PGPASSWORD and
-PGDATABASE variables.
+PGDATABASE variables. ``make run`` says how to start PostgreSQL when it does
+not answer (myapp/checks.py).
 """
 
 import os
@@ -31,6 +32,14 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
         **postgres_from_environment(),
+        # Keep a connection for 60 s, and check it before reusing it: after a
+        # server restart the next request reconnects instead of failing.
+        # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-database-connections
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        # A server that does not answer fails the request after 3 seconds.
+        # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
+        "OPTIONS": {"connect_timeout": 3},
     }
 }
 

@@ -1,10 +1,11 @@
 """Sessions written through to the database and read from Redis first.
 
-A lost or unreachable Redis loses nothing: since Django 5.1 the cached_db
-engine logs the cache error and serves the session from the database.
+While Redis is down, sessions are read from and written to the database, and
+each cache failure is logged. Django's own cached_db does that only for the
+cache write in save(); myapp/session_backends/cached_db.py covers the rest.
 """
 
 from .redis import *  # noqa: F403
 
 # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "myapp.session_backends.cached_db"

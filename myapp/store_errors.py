@@ -1,0 +1,57 @@
+"""When a session store does not answer: a 503 page that says so, not a traceback.
+
+Django calls ``handler500`` (see sitecore/urls.py) for any exception a request
+raises when DEBUG is off: in a view, in a middleware, or while
+SessionMiddleware saves the session after the view. ``server_error`` looks at
+that exception: an unreachable Redis or database gets a 503 that names the
+store, anything else Django's own 500 page. With DEBUG on, Django shows its
+debug page instead, traceback and all: that page is for the developer.
+"""
+
+import sys
+
+import redis
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.views import defaults
+
+from myapp.context_processors import engine_label, expiry_policy
+
+# "The cache server did not answer": refused, reset, or too slow. Not a bug,
+# and not a missing session either.
+CACHE_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+
+# What Django raises when the database cannot be reached or cannot answer now.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+
+# Seconds after which a client may try again (sent as Retry-After).
+RETRY_AFTER = 10
+
+
+def store_unavailable(error):
+    """The 503 page, rendered without the request: its context processors read
+    the session, and the session store is what just failed."""
+    store = "cache (Redis)" if isinstance(error, CACHE_UNREACHABLE) else "database"
+    context = {
+        "store": store,
+        # The footer's facts come from the settings, not from the session.
+        "session_engine": engine_label(),
+        "session_settings_module": settings.SETTINGS_MODULE,
+        "session_expiry_policy": expiry_policy(),
+    }
+    response = HttpResponse(render_to_string("503.html", context), status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def server_error(request):
+    """handler500: a store that did not answer gets a 503; any other error a 500.
+
+    Django logs the exception either way (logger ``django.request``).
+    """
+    error = sys.exception()
+    if isinstance(error, CACHE_UNREACHABLE + DATABASE_UNREACHABLE):
+        return store_unavailable(error)
+    return defaults.server_error(request)
