@@ -1,0 +1,229 @@
+"""Lesson 23: "Session data corrupted": its causes, and the empty session it leaves."""
+
+import logging
+import threading
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from myapp.lessons.debugging import (
+    OLD_SECRET_KEY,
+    RECOVERED_KEY,
+    SUSPICIOUS_LOGGER,
+    RenamedSessionStore,
+    captured_log,
+)
+from myapp.progress import PROGRESS_KEY
+from tests.html import parse
+
+PAGE = reverse("myapp:debugging")
+CORRUPT = reverse("myapp:debugging-corrupt")
+CHECK = reverse("myapp:debugging-check")
+RECOVER = reverse("myapp:debugging-recover")
+
+# The engines that sign what they store, so a bad signature is reported.
+SIGNING_ENGINES = ("db", "cached_db", "file")
+CAUSES = ("renamed", "secret-key", "tampered")
+
+
+@pytest.fixture(params=SIGNING_ENGINES)
+def signing_engine(request, use_settings, db):
+    return use_settings(request.param)
+
+
+def corrupted_warnings(caplog):
+    return [
+        record
+        for record in caplog.records
+        if record.name == SUSPICIOUS_LOGGER
+        and record.levelno == logging.WARNING
+        and record.getMessage() == "Session data corrupted"
+    ]
+
+
+def start(client):
+    """A learner with data in the session: seed 000's two values."""
+    client.get(PAGE)
+    client.get("/ssession")
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def corrupt(client, cause):
+    response = client.post(CORRUPT, {"cause": cause, "understood": "on"})
+    assert response.status_code == 302
+    assert response["Location"] == CHECK
+    return response
+
+
+class TestCorruptedRecord:
+    @pytest.mark.parametrize("cause", CAUSES)
+    def test_loads_as_an_empty_session_and_logs(
+        self, client, signing_engine, caplog, cause
+    ):
+        """No 500: the warning is logged, the data is gone, the key is kept."""
+        key = start(client)
+        corrupt(client, cause)
+        caplog.clear()
+        response = client.get(CHECK)
+        assert response.status_code == 200
+        assert corrupted_warnings(caplog)
+        page = parse(response)
+        assert page.text("check-log") == (
+            f"WARNING {SUSPICIOUS_LOGGER}: Session data corrupted"
+        )
+        assert page.text("check-data") == "empty: {}"
+        assert page.text("check-key") == f"{key[:8]}…"
+        assert page.inspector_items() == {}
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_the_corrupt_request_itself_does_not_save(self, client, signing_engine):
+        """The damage survives the corrupting request: nothing saved over it."""
+        key = start(client)
+        response = corrupt(client, "tampered")
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert client.session.__class__(key).load() == {}
+
+    def test_the_next_write_replaces_the_damage(self, client, signing_engine, caplog):
+        """Same key, good data, and no warning on the following load."""
+        key = start(client)
+        corrupt(client, "secret-key")
+        client.get(CHECK)
+        client.post(RECOVER)
+        caplog.clear()
+        session = client.session
+        assert session.session_key == key
+        assert RECOVERED_KEY in session
+        assert "debugging" in session[PROGRESS_KEY]["done"]
+        assert "sname" not in session  # the old data did not come back
+        assert not corrupted_warnings(caplog)
+
+    def test_secret_key_fallbacks_keep_old_sessions(
+        self, client, signing_engine, caplog, settings
+    ):
+        """With the old key in SECRET_KEY_FALLBACKS the data still loads."""
+        settings.SECRET_KEY_FALLBACKS = [OLD_SECRET_KEY]
+        start(client)
+        corrupt(client, "secret-key")
+        caplog.clear()
+        page = parse(client.get(CHECK))
+        assert not corrupted_warnings(caplog)
+        assert page.text("check-log") == "nothing"
+        assert '"sname": "irfan"' in page.text("check-data")
+        assert "loaded intact" in page.text("check-verdict")
+
+    def test_the_salt_follows_the_class_name(self, client, signing_engine):
+        """key_salt is "django.contrib.sessions." + __qualname__."""
+        store = client.session
+        assert RenamedSessionStore().key_salt == (
+            "django.contrib.sessions.RenamedSessionStore"
+        )
+        assert store.key_salt == "django.contrib.sessions.SessionStore"
+        assert store.decode(RenamedSessionStore().encode({"a": 1})) == {}
+        assert store.decode(store.encode({"a": 1})) == {"a": 1}
+
+
+class TestSignedCookies:
+    @pytest.mark.parametrize("cause", ["secret-key", "tampered"])
+    def test_a_bad_cookie_is_reset_silently(self, client, use_settings, caplog, cause):
+        """An empty session, a fresh cookie, and nothing logged."""
+        use_settings("cookies")
+        start(client)
+        response = corrupt(client, cause)
+        damaged = response.cookies[settings.SESSION_COOKIE_NAME].value
+        caplog.clear()
+        response = client.get(CHECK)
+        assert response.status_code == 200
+        assert not corrupted_warnings(caplog)
+        page = parse(response)
+        assert page.text("check-log") == "nothing"
+        assert page.text("check-data") == "empty: {}"
+        assert "nothing was logged" in page.text("check-verdict")
+        fresh = response.cookies[settings.SESSION_COOKIE_NAME].value
+        assert fresh not in ("", damaged)
+        assert "sname" not in client.session
+
+    def test_a_renamed_class_does_not_apply(self, client, use_settings):
+        """signed_cookies signs with a fixed salt: the cause is not offered."""
+        use_settings("cookies")
+        start(client)
+        response = client.post(CORRUPT, {"cause": "renamed", "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert client.session["sname"] == "irfan"
+
+
+class TestCacheEngine:
+    def test_nothing_to_corrupt(self, client, use_settings, db):
+        """The cache stores the dictionary unsigned: no form, and a POST is
+        refused with an error while the session stays intact."""
+        use_settings("cache")
+        start(client)
+        page = parse(client.get(PAGE))
+        assert page.has_id("corrupt-not-applicable")
+        assert not page.has_id("corrupt-form")
+        response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert client.session["sname"] == "irfan"
+
+
+class TestForm:
+    def test_without_confirmation_nothing_changes(self, client, signing_engine, caplog):
+        start(client)
+        response = client.post(CORRUPT, {"cause": "tampered"})
+        assert response.status_code == 200
+        assert "Tick the box first: nothing was changed." in (
+            parse(response).field_errors()
+        )
+        caplog.clear()
+        assert client.session["sname"] == "irfan"
+        assert not corrupted_warnings(caplog)
+
+    @pytest.mark.parametrize("cause", ["", "everything", "x" * 300])
+    def test_an_unknown_cause_is_a_form_error(self, client, engine, cause):
+        start(client)
+        response = client.post(CORRUPT, {"cause": cause, "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert client.session["sname"] == "irfan"
+
+    def test_without_a_session_there_is_nothing_to_corrupt(self, client, engine):
+        response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+
+    def test_save_every_request_would_undo_it(self, client, signing_engine, settings):
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        start(client)
+        response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
+        assert response.status_code == 200
+        assert "SESSION_SAVE_EVERY_REQUEST" in " ".join(parse(response).field_errors())
+        assert client.session["sname"] == "irfan"
+
+    def test_corrupt_and_recover_are_post_only(self, client, db):
+        assert client.get(CORRUPT).status_code == 405
+        assert client.get(RECOVER).status_code == 405
+
+
+class TestCheck:
+    def test_an_intact_session_loads_without_warnings(
+        self, client, signing_engine, caplog
+    ):
+        start(client)
+        caplog.clear()
+        page = parse(client.get(CHECK))
+        assert not corrupted_warnings(caplog)
+        assert '"sname": "irfan"' in page.text("check-data")
+        assert "loaded intact" in page.text("check-verdict")
+
+    def test_the_capture_keeps_this_threads_records_only(self):
+        """Another request, in another thread, may log at the same moment."""
+        with captured_log(SUSPICIOUS_LOGGER) as records:
+            other = threading.Thread(
+                target=logging.getLogger(SUSPICIOUS_LOGGER).warning, args=("other",)
+            )
+            other.start()
+            other.join()
+            logging.getLogger(SUSPICIOUS_LOGGER).warning("this one")
+        assert [record.getMessage() for record in records] == ["this one"]
