@@ -1,0 +1,320 @@
+"""The contract every server-side session store keeps, written once.
+
+Django's own tests do this with one mixin (SessionTestsMixin in
+tests/sessions_tests/tests.py) run against every backend. Here it is a pytest
+class with no engine of its own: tests/test_active_sessions.py subclasses it
+once per engine, Django's and the course's, so "passes the same tests as
+Django's engines" is literally true. pytest does not collect this module
+itself (its name does not start with ``test_``), only the subclasses.
+
+Signed cookies are not run through it, as Django overrides these tests for
+them too: the data travels in the cookie, so there is no stored record to
+exist, delete, expire or bring back.
+
+The async methods (aload, asave, aexists, adelete, acreate, acycle_key,
+aflush, aclear_expired) exist in Django 5.2 and 6.1; each async test runs its
+scenario through ``async_to_sync``, which sends the ORM work back to the test
+thread and so into the test's transaction.
+"""
+
+import logging
+from datetime import timedelta
+from importlib import import_module
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib.sessions.backends.base import CreateError, UpdateError
+
+
+class SessionStoreContract:
+    """What a SessionStore must do. Subclasses set ``settings_module``."""
+
+    settings_module = None  # a module of sitecore/settings/, e.g. "db"
+
+    @pytest.fixture
+    def backend(self, use_settings, db):
+        """The SessionStore class of the engine under test."""
+        use_settings(self.settings_module)
+        return import_module(settings.SESSION_ENGINE).SessionStore
+
+    @pytest.fixture
+    def session(self, backend):
+        session = backend()
+        yield session
+        session.delete()  # leave no record behind (files, cache entries)
+
+    # --- Saving and loading -------------------------------------------------
+
+    def test_a_new_session_is_neither_accessed_nor_modified(self, session):
+        assert session.accessed is False
+        assert session.modified is False
+        assert session.session_key is None
+
+    def test_a_missing_key_reads_as_none(self, session):
+        assert session.get("cat") is None
+        assert async_to_sync(session.aget)("cat") is None
+
+    def test_saved_data_loads_in_another_store(self, backend, session):
+        """What one request saves, the next request's store loads by key."""
+        session["cart"] = {"apples": 3}
+        session.save()
+        assert backend(session.session_key).load() == {"cart": {"apples": 3}}
+
+    def test_saved_data_loads_in_another_store_async(self, backend, session):
+        async def scenario():
+            await session.aset("cart", {"apples": 3})
+            await session.asave()
+            return await backend(session.session_key).aload()
+
+        assert async_to_sync(scenario)() == {"cart": {"apples": 3}}
+
+    def test_save_keeps_the_data_in_memory(self, session):
+        session["a"] = "b"
+        session.save()
+        assert session["a"] == "b"
+
+    def test_saved_session_exists(self, session):
+        session.save()
+        assert session.session_key is not None
+        assert session.exists(session.session_key) is True
+
+    def test_saved_session_exists_async(self, session):
+        async def scenario():
+            await session.asave()
+            return await session.aexists(session.session_key)
+
+        assert async_to_sync(scenario)() is True
+
+    def test_create_makes_a_new_empty_record(self, backend, session):
+        session.create()
+        assert session.session_key is not None
+        assert session.exists(session.session_key) is True
+        assert backend(session.session_key).load() == {}
+        assert session.modified is True  # so the middleware sends the cookie
+
+    def test_create_makes_a_new_empty_record_async(self, backend, session):
+        async def scenario():
+            await session.acreate()
+            exists = await session.aexists(session.session_key)
+            return exists, await backend(session.session_key).aload()
+
+        assert async_to_sync(scenario)() == (True, {})
+        assert session.modified is True
+
+    def test_must_create_refuses_a_key_already_stored(self, backend, session):
+        """create() retries on CreateError: that is how two new sessions can
+        never share a key."""
+        session.save()
+        other = backend(session.session_key)
+        other["x"] = 1
+        with pytest.raises(CreateError):
+            other.save(must_create=True)
+
+    # --- Deleting, flushing, cycling ------------------------------------------
+
+    def test_delete_removes_the_record(self, session):
+        session.save()
+        session.delete(session.session_key)
+        assert session.exists(session.session_key) is False
+
+    def test_delete_removes_the_record_async(self, session):
+        async def scenario():
+            await session.asave()
+            await session.adelete(session.session_key)
+            return await session.aexists(session.session_key)
+
+        assert async_to_sync(scenario)() is False
+
+    def test_delete_without_a_key_does_nothing(self, session):
+        session.delete()  # no key yet: nothing to delete, no error
+        assert session.session_key is None
+
+    def test_flush_deletes_the_record_and_forgets_the_key(self, session):
+        session["foo"] = "bar"
+        session.save()
+        old_key = session.session_key
+        session.flush()
+        assert session.exists(old_key) is False
+        assert session.session_key is None
+        assert session.modified is True
+        assert session.accessed is True
+        assert "foo" not in session
+
+    def test_flush_deletes_the_record_and_forgets_the_key_async(self, session):
+        async def scenario():
+            await session.aset("foo", "bar")
+            await session.asave()
+            old_key = session.session_key
+            await session.aflush()
+            return await session.aexists(old_key)
+
+        assert async_to_sync(scenario)() is False
+        assert session.session_key is None
+        assert session.modified is True
+
+    def test_cycle_key_moves_the_data_to_a_new_key(self, session):
+        session["a"], session["b"] = "c", "d"
+        session.save()
+        old_key = session.session_key
+        session.cycle_key()
+        assert session.session_key != old_key
+        assert session.exists(old_key) is False
+        assert dict(session.items()) == {"a": "c", "b": "d"}
+
+    def test_cycle_key_moves_the_data_to_a_new_key_async(self, session):
+        async def scenario():
+            await session.aset("a", "c")
+            await session.asave()
+            old_key = session.session_key
+            await session.acycle_key()
+            return old_key, await session.aexists(old_key), await session.aitems()
+
+        old_key, old_exists, items = async_to_sync(scenario)()
+        assert session.session_key != old_key
+        assert old_exists is False
+        assert dict(items) == {"a": "c"}
+
+    def test_cycle_key_of_a_session_not_loaded_yet(self, backend, session):
+        """As login() does on a request that has not read its session."""
+        session["a"] = "c"
+        session.save()
+        fresh = backend(session.session_key)
+        fresh.cycle_key()
+        assert dict(fresh.items()) == {"a": "c"}
+        fresh.save()
+        assert backend(fresh.session_key).load() == {"a": "c"}
+        fresh.delete()
+
+    # --- Keys ---------------------------------------------------------------------
+
+    def test_an_unknown_key_is_never_adopted(self, backend):
+        """Saving under a key nobody issued stores under a fresh key."""
+        session = backend("unknownkeythatnobodyissued012345")
+        session["cat"] = "dog"
+        session.save()
+        assert session.session_key != "unknownkeythatnobodyissued012345"
+        assert session.exists("unknownkeythatnobodyissued012345") is False
+        session.delete()
+
+    def test_loading_an_unknown_key_stores_nothing(self, backend):
+        """Creating records on load would let anyone fill the store."""
+        session = backend("someunknownkey")
+        assert session.load() == {}
+        assert session.session_key is None
+        assert session.exists("someunknownkey") is False
+
+    def test_loading_an_unknown_key_stores_nothing_async(self, backend):
+        session = backend("someunknownkey")
+
+        async def scenario():
+            return await session.aload(), await session.aexists("someunknownkey")
+
+        assert async_to_sync(scenario)() == ({}, False)
+        assert session.session_key is None
+
+    @pytest.mark.parametrize("key", ["", "1234567"])
+    def test_short_keys_are_refused(self, session, key):
+        session._session_key = key
+        assert session.session_key is None
+
+    def test_session_key_is_read_only(self, session):
+        with pytest.raises(AttributeError):
+            session.session_key = "12345678"
+
+    # --- Expiry -------------------------------------------------------------------
+
+    def test_default_expiry_is_session_cookie_age(self, session):
+        assert session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+    def test_an_expired_session_loads_empty(self, backend, session):
+        session["foo"] = "bar"
+        session.set_expiry(-timedelta(seconds=10))
+        session.save()
+        later = backend(session.session_key)
+        assert "foo" not in later
+        later.delete()
+
+    def test_an_expired_session_loads_empty_async(self, backend, session):
+        async def scenario():
+            await session.aset("foo", "bar")
+            await session.aset_expiry(-timedelta(seconds=10))
+            await session.asave()
+            later = backend(session.session_key)
+            found = await later.ahas_key("foo")
+            await later.adelete()
+            return found
+
+        assert async_to_sync(scenario)() is False
+
+    def test_clear_expired_keeps_live_sessions(self, backend, session):
+        session["live"] = True
+        session.save()
+        expired = backend()
+        expired["live"] = False
+        expired.set_expiry(-3600)
+        expired.save()
+        backend.clear_expired()
+        assert backend().exists(session.session_key) is True
+        assert backend().exists(expired.session_key) is False
+
+    def test_clear_expired_keeps_live_sessions_async(self, backend, session):
+        async def scenario():
+            await session.aset("live", True)
+            await session.asave()
+            expired = backend()
+            await expired.aset("live", False)
+            await expired.aset_expiry(-3600)
+            await expired.asave()
+            await backend.aclear_expired()
+            return (
+                await backend().aexists(session.session_key),
+                await backend().aexists(expired.session_key),
+            )
+
+        assert async_to_sync(scenario)() == (True, False)
+
+    # --- Corruption and concurrency ---------------------------------------------
+
+    @pytest.mark.parametrize(
+        "garbage", ["Zmxhc2tkajphbGtkamY=", "bad:encoded:value", "not base64 !"]
+    )
+    def test_corrupted_data_decodes_to_an_empty_session(self, session, garbage):
+        assert session.decode(garbage) == {}
+
+    def test_tampered_data_is_logged_as_suspicious(self, session, caplog):
+        signed = session.encode({"user": "alice"})
+        with caplog.at_level(logging.WARNING, "django.security.SuspiciousSession"):
+            assert session.decode(signed[:-1] + "x") == {}
+        assert "Session data corrupted" in caplog.text
+
+    def test_save_never_resurrects_a_session_deleted_elsewhere(self, backend):
+        """A slow request must not bring back a session a logout deleted:
+        save() raises UpdateError, which SessionMiddleware turns into
+        SessionInterrupted (a 400)."""
+        first = backend()
+        first["data"] = "value1"
+        first.save(must_create=True)
+        key = first.session_key
+        backend(key).delete()  # a logout in another request
+
+        first["data"] = "value2"
+        with pytest.raises(UpdateError):
+            first.save()
+        assert backend().exists(key) is False
+        assert backend(key).load() == {}
+
+    def test_asave_never_resurrects_a_session_deleted_elsewhere(self, backend):
+        first = backend()
+
+        async def scenario():
+            await first.aset("data", "value1")
+            await first.asave(must_create=True)
+            key = first.session_key
+            await backend(key).adelete()
+            await first.aset("data", "value2")
+            with pytest.raises(UpdateError):
+                await first.asave()
+            return await backend().aexists(key), await backend(key).aload()
+
+        assert async_to_sync(scenario)() == (False, {})
