@@ -1,0 +1,247 @@
+"""Lesson 20: parallel requests lose session updates; an atomic counter keeps them."""
+
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
+
+from django import forms
+from django.conf import settings
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
+from django.db import IntegrityError, connections, transaction
+from django.db.models import F
+from django.shortcuts import redirect
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from myapp.course import render_lesson
+from myapp.models import CartCounter
+
+CART_KEY = "concurrency_cart"  # the naive count, inside the session
+CART_ID_KEY = "concurrency_cart_id"  # names this browser's CartCounter row
+RACE_KEY = "concurrency_races"  # the last race of each cart, for the page
+INTERRUPTED_KEY = "concurrency_interrupted"  # written after the session is gone
+
+# Stands for the work a real view does between loading the session and the
+# response (queries, templates): the session is read at the start of that
+# window and saved at its end. Wider window, more overlapping requests.
+RACE_WINDOW = 0.1  # seconds
+MAX_PARALLEL = 50
+
+
+def add_one_naively(session):
+    """Read the count, work, store count + 1; SessionMiddleware later saves the
+    WHOLE session, so a parallel request's addition in between is overwritten."""
+    count = session.get(CART_KEY, 0)
+    time.sleep(RACE_WINDOW)
+    session[CART_KEY] = count + 1
+
+
+def add_one_atomically(cart_id):
+    """Let the database add: UPDATE ... SET count = count + 1 is one statement,
+    so parallel requests queue on the row instead of overwriting each other."""
+    time.sleep(RACE_WINDOW)  # the same work as the naive version
+    if CartCounter.objects.filter(cart_id=cart_id).update(count=F("count") + 1):
+        return
+    try:
+        # update_or_create() would read, add in Python and write: not atomic.
+        with transaction.atomic():
+            CartCounter.objects.create(cart_id=cart_id, count=1)
+    except IntegrityError:
+        # A parallel request created the row first: add to it instead.
+        CartCounter.objects.filter(cart_id=cart_id).update(count=F("count") + 1)
+
+
+def cart_id(session):
+    """This browser's counter row: a random id written into the session once."""
+    return session.setdefault(CART_ID_KEY, secrets.token_urlsafe(16))
+
+
+def counter_of(cart):
+    row = CartCounter.objects.filter(cart_id=cart).first()
+    return row.count if row else 0
+
+
+# --- The race: the server plays N browsers --------------------------------
+
+
+def as_one_request(step):
+    """Run ``step`` as one request would, in its own thread; True if it worked."""
+    try:
+        step()
+        return True
+    except Exception:
+        return False
+    finally:
+        connections.close_all()  # this thread's connections, as after a request
+
+
+def race_session_cart(parallel):
+    """N threads each do what one request does to the session cart, on one key.
+
+    SessionStore(key) is what SessionMiddleware builds from the cookie, and
+    save() is what it calls after the view: the same code, minus HTTP.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    experiment = store_class()  # a fresh session, so your own cart is untouched
+    experiment[CART_KEY] = 0
+    experiment.save()
+    saved_keys = []
+
+    def one_request():
+        session = store_class(experiment.session_key)
+        add_one_naively(session)
+        session.save()
+        # With signed cookies the key IS the data, and the browser keeps
+        # whichever Set-Cookie arrives last; elsewhere the key never changes.
+        saved_keys.append(session.session_key)
+
+    worked = run_in_parallel(one_request, parallel)
+    arrived = store_class(saved_keys[-1]).get(CART_KEY, 0) if saved_keys else 0
+    experiment.delete()
+    return worked, arrived
+
+
+def race_counter(parallel):
+    """N threads each add one to a fresh counter row, atomically."""
+    experiment = "race-" + secrets.token_urlsafe(16)
+    worked = run_in_parallel(lambda: add_one_atomically(experiment), parallel)
+    arrived = counter_of(experiment)
+    CartCounter.objects.filter(cart_id=experiment).delete()
+    return worked, arrived
+
+
+def run_in_parallel(step, parallel):
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(as_one_request, step) for _ in range(parallel)]
+    return sum(future.result() for future in futures)
+
+
+RACES = {"session": race_session_cart, "counter": race_counter}
+
+
+class RaceForm(forms.Form):
+    parallel = forms.IntegerField(
+        label="Parallel requests",
+        min_value=2,
+        max_value=MAX_PARALLEL,
+        initial=20,
+        help_text=f"From 2 to {MAX_PARALLEL}.",
+    )
+    cart = forms.ChoiceField(
+        label="Which cart",
+        choices=[
+            ("session", "The session cart: read, add one, save the session"),
+            ("counter", "The counter: UPDATE ... SET count = count + 1"),
+        ],
+        initial="session",
+        widget=forms.RadioSelect,
+    )
+
+
+# --- Views -----------------------------------------------------------------
+
+
+def render_page(request, race_form=None):
+    context = {
+        "session_count": request.session.get(CART_KEY, 0),
+        "counter_count": counter_of(request.session.get(CART_ID_KEY)),
+        "races": request.session.get(RACE_KEY, {}),
+        "race_form": race_form or RaceForm(),
+        "race_window": RACE_WINDOW,
+        "signed_cookies": isinstance(request.session, SignedCookieStore),
+    }
+    return render_lesson(request, "concurrency", context)
+
+
+@require_GET
+def page(request):
+    """Show both carts. The first visit gives this browser its counter id, so
+    later parallel adds agree on which row to add to."""
+    cart_id(request.session)
+    return render_page(request)
+
+
+@require_POST
+def add_to_session_cart(request):
+    """One add to the session cart: correct alone, lossy in parallel."""
+    add_one_naively(request.session)
+    return redirect("myapp:concurrency")
+
+
+@require_POST
+def add_to_counter(request):
+    """One add to the counter: the session is only read, never saved."""
+    add_one_atomically(cart_id(request.session))
+    return redirect("myapp:concurrency")
+
+
+@require_POST
+def race(request):
+    """Fire N adds at once from N server threads and record how many arrived."""
+    form = RaceForm(request.POST)
+    if not form.is_valid():
+        return render_page(request, race_form=form)
+    parallel, cart = form.cleaned_data["parallel"], form.cleaned_data["cart"]
+    started = time.monotonic()
+    worked, arrived = RACES[cart](parallel)
+    races = request.session.get(RACE_KEY, {})
+    races[cart] = {
+        "sent": parallel,
+        "failed": parallel - worked,
+        "arrived": arrived,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    request.session[RACE_KEY] = races  # a new value: the session is modified
+    return redirect("myapp:concurrency")
+
+
+@require_POST
+def reset(request):
+    """Empty both carts."""
+    request.session.pop(CART_KEY, None)
+    CartCounter.objects.filter(cart_id=request.session.get(CART_ID_KEY)).delete()
+    return redirect("myapp:concurrency")
+
+
+@require_POST
+def interrupt(request):
+    """Delete this request's own stored session, as a logout in another tab
+    would, then change the session: its save raises UpdateError, and
+    SessionMiddleware answers 400 (SessionInterrupted)."""
+    # Load first, as any request that uses its session has by now.
+    request.session.get(INTERRUPTED_KEY)
+    session_key = request.session.session_key
+    if session_key is None or isinstance(request.session, SignedCookieStore):
+        return redirect("myapp:concurrency")  # nothing stored to delete
+    type(request.session)(session_key).delete()  # "another request"
+    request.session[INTERRUPTED_KEY] = True
+    return redirect("myapp:concurrency")  # never sent: the save fails first
+
+
+SHOWN = (
+    add_one_naively,
+    add_to_session_cart,
+    CartCounter,
+    add_one_atomically,
+    add_to_counter,
+    race_session_cart,
+    interrupt,
+)
+
+urlpatterns = [
+    # ex: /lessons/concurrency/
+    path("", page, name="concurrency"),
+    # ex: /lessons/concurrency/add/ (POST)
+    path("add/", add_to_session_cart, name="concurrency-add"),
+    # ex: /lessons/concurrency/add-atomic/ (POST)
+    path("add-atomic/", add_to_counter, name="concurrency-add-atomic"),
+    # ex: /lessons/concurrency/race/ (POST, parallel=20, cart=session)
+    path("race/", race, name="concurrency-race"),
+    # ex: /lessons/concurrency/reset/ (POST)
+    path("reset/", reset, name="concurrency-reset"),
+    # ex: /lessons/concurrency/interrupt/ (POST): answers 400
+    path("interrupt/", interrupt, name="concurrency-interrupt"),
+]

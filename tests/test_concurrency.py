@@ -1,0 +1,294 @@
+"""Lesson 20: parallel requests lose session updates, the counter keeps them,
+and a session deleted mid-request ends the request with a 400.
+
+The parallel tests send real HTTP requests at once to a real server (runserver,
+threaded, on a throwaway SQLite file: tests/browser.py's live_site). The add
+views wait RACE_WINDOW seconds between reading and saving, so twenty requests
+fired together overlap for certain: every one must succeed, and the session
+cart must still come out short. The counter must come out exact.
+"""
+
+import http.client
+import threading
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.core.exceptions import BadRequest
+from django.test import Client
+from django.urls import reverse
+
+from myapp.lessons.concurrency import (
+    CART_ID_KEY,
+    CART_KEY,
+    RACE_KEY,
+    add_one_atomically,
+)
+from myapp.models import CartCounter
+from myapp.progress import PROGRESS_KEY
+from tests.browser import live_site
+from tests.html import parse
+
+PAGE = reverse("myapp:concurrency")
+ADD = reverse("myapp:concurrency-add")
+ADD_ATOMIC = reverse("myapp:concurrency-add-atomic")
+RACE = reverse("myapp:concurrency-race")
+RESET = reverse("myapp:concurrency-reset")
+INTERRUPT = reverse("myapp:concurrency-interrupt")
+PARALLEL = 20
+
+
+# --- A browser for a real server ---------------------------------------------
+
+
+class Reply:
+    """An HTTP answer shaped like a Django test response, for tests.html.parse."""
+
+    def __init__(self, status, headers, content):
+        self.status_code = status
+        self.headers = headers
+        self.content = content
+
+    def __getitem__(self, name):
+        return self.headers[name]
+
+
+class HttpBrowser:
+    """Keeps cookies like a browser; sends the CSRF token like a form would.
+
+    Redirects are not followed: a POST's 302 is its answer.
+    """
+
+    def __init__(self, base_url):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookies = {}
+
+    def get(self, path):
+        return self.send("GET", path)
+
+    def post(self, path, data=None):
+        # The csrftoken cookie holds the CSRF secret, which Django accepts as
+        # the form's token, as JavaScript clients send it.
+        data = {**(data or {}), "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        return self.send("POST", path, urlencode(data))
+
+    def send(self, method, path, body=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            connection.request(method, path, body, headers)
+            answer = connection.getresponse()
+            reply = Reply(answer.status, answer.headers, answer.read())
+        finally:
+            connection.close()
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return reply
+
+    def post_all_at_once(self, path, count, data=None):
+        """``count`` POSTs released together from as many threads; their statuses."""
+        barrier = threading.Barrier(count)
+        statuses = [None] * count
+
+        def one(index):
+            barrier.wait()
+            statuses[index] = self.post(path, data).status_code
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return statuses
+
+
+@pytest.fixture(scope="module")
+def site():
+    with live_site() as url:
+        yield url
+
+
+@pytest.fixture
+def learner(site):
+    """A browser that has opened the lesson: it has a session and a cart id."""
+    learner = HttpBrowser(site)
+    assert learner.get(PAGE).status_code == 200
+    assert settings.SESSION_COOKIE_NAME in learner.cookies
+    return learner
+
+
+def counts(browser):
+    page = parse(browser.get(PAGE))
+    return int(page.text("session-cart-count")), int(page.text("counter-cart-count"))
+
+
+# --- Real parallel requests -------------------------------------------------------
+
+
+class TestParallelRequests:
+    def test_parallel_adds_to_the_session_cart_lose_updates(self, learner):
+        """Every request answers 302, none fails, and still most adds are gone."""
+        statuses = learner.post_all_at_once(ADD, PARALLEL)
+        assert statuses == [302] * PARALLEL
+        session_count, _ = counts(learner)
+        assert 1 <= session_count < PARALLEL
+
+    def test_parallel_adds_to_the_counter_all_arrive(self, learner):
+        """Twenty first adds at once: one inserts the row, the rest add to it."""
+        statuses = learner.post_all_at_once(ADD_ATOMIC, PARALLEL)
+        assert statuses == [302] * PARALLEL
+        assert counts(learner) == (0, PARALLEL)
+
+    def test_sequential_adds_all_arrive_in_both_carts(self, learner):
+        for _ in range(3):
+            assert learner.post(ADD).status_code == 302
+            assert learner.post(ADD_ATOMIC).status_code == 302
+        assert counts(learner) == (3, 3)
+
+    def test_the_race_button_shows_the_loss_and_the_fix(self, learner):
+        """The server's own threads give the same result as real requests."""
+        for cart in ("session", "counter"):
+            reply = learner.post(RACE, {"parallel": PARALLEL, "cart": cart})
+            assert reply.status_code == 302
+        page = parse(learner.get(PAGE))
+        sent, failed, arrived, _ = page.text("race-session").split()[2:6]
+        assert (int(sent), int(failed)) == (PARALLEL, 0)
+        assert 1 <= int(arrived) < PARALLEL
+        counter = page.text("race-counter").split()[2:5]
+        assert counter == [str(PARALLEL), "0", str(PARALLEL)]
+        assert counts(learner) == (0, 0)  # the races used their own carts
+
+
+# --- One request at a time (the test client, every engine) ---------------------
+
+
+class TestCarts:
+    def test_each_add_counts_in_both_carts(self, client, engine):
+        client.get(PAGE)
+        for _ in range(3):
+            client.post(ADD)
+            client.post(ADD_ATOMIC)
+        page = parse(client.get(PAGE))
+        assert page.text("session-cart-count") == "3"
+        assert page.text("counter-cart-count") == "3"
+
+    def test_the_page_gives_this_browser_a_cart_id_once(self, client, engine):
+        client.get(PAGE)
+        cart = client.session[CART_ID_KEY]
+        response = client.get(PAGE)
+        assert settings.SESSION_COOKIE_NAME not in response.cookies  # no write
+        assert client.session[CART_ID_KEY] == cart
+
+    def test_a_counter_add_never_saves_the_session(self, client, server_engine):
+        """Nothing to overwrite: the session is read (the cart id), not written."""
+        client.get(PAGE)
+        response = client.post(ADD_ATOMIC)
+        assert response.status_code == 302
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        cart = client.session[CART_ID_KEY]
+        assert CartCounter.objects.get(cart_id=cart).count == 1
+
+    def test_reset_empties_both_carts_and_keeps_the_rest(self, client, engine):
+        client.get(PAGE)
+        client.post(ADD)
+        client.post(ADD_ATOMIC)
+        assert client.post(RESET).status_code == 302
+        session = client.session
+        assert CART_KEY not in session
+        assert not CartCounter.objects.filter(cart_id=session[CART_ID_KEY]).exists()
+        assert session[PROGRESS_KEY]["opened"] == ["concurrency"]
+
+    @pytest.mark.parametrize("url", [ADD, ADD_ATOMIC, RACE, RESET, INTERRUPT])
+    def test_actions_are_post_only(self, client, db, url):
+        assert client.get(url).status_code == 405
+
+    def test_actions_need_a_csrf_token(self, db):
+        client = Client(enforce_csrf_checks=True)
+        client.get(PAGE)
+        assert client.post(ADD).status_code == 403
+        assert CART_KEY not in client.session
+
+
+class TestAddOneAtomically:
+    def test_creates_the_row_then_adds_to_it(self, db):
+        add_one_atomically("cart-a")
+        add_one_atomically("cart-a")
+        add_one_atomically("cart-b")
+        assert dict(CartCounter.objects.values_list("cart_id", "count")) == {
+            "cart-a": 2,
+            "cart-b": 1,
+        }
+
+
+class TestRaceForm:
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {},
+            {"parallel": "", "cart": "session"},
+            {"parallel": "1", "cart": "session"},
+            {"parallel": "51", "cart": "session"},
+            {"parallel": "-1", "cart": "session"},
+            {"parallel": "abc", "cart": "session"},
+            {"parallel": "1e309", "cart": "session"},
+            {"parallel": "20", "cart": "everything"},
+            {"parallel": "20", "cart": ""},
+        ],
+    )
+    def test_bad_input_gets_a_form_error_and_runs_nothing(self, client, db, data):
+        client.get(PAGE)
+        before = dict(client.session.items())
+        response = client.post(RACE, data)
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert dict(client.session.items()) == before
+        assert RACE_KEY not in client.session
+
+
+# --- SessionInterrupted ------------------------------------------------------------
+
+
+class TestSessionInterrupted:
+    def test_it_is_a_bad_request(self):
+        """Why Django answers 400, on 5.2 and 6.1 alike."""
+        assert issubclass(SessionInterrupted, BadRequest)
+
+    @pytest.mark.parametrize("module", ["db", "file", "cache", "cached_db", "active"])
+    def test_a_session_deleted_mid_request_ends_in_a_400(
+        self, client, use_settings, db, module
+    ):
+        """The save finds nothing to update: 400, no cookie, nothing brought back."""
+        use_settings(module)
+        client.get(PAGE)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        store_class = client.session.__class__
+        response = client.post(INTERRUPT)
+        assert response.status_code == 400
+        assert "400" in parse(response).text("main")
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert not store_class().exists(key)
+        # The browser still sends the deleted key: it loads nothing.
+        assert store_class(key).load() == {}
+        page = parse(client.get(PAGE))
+        assert page.text("session-cart-count") == "0"
+
+    def test_with_signed_cookies_there_is_nothing_to_delete(
+        self, client, use_settings, db
+    ):
+        use_settings("cookies")
+        page = parse(client.get(PAGE))
+        assert "nothing is stored on the server" in page.text("interrupt-note")
+        assert not page.has_id("interrupt-form")
+        assert client.post(INTERRUPT).status_code == 302
+
+    def test_a_visitor_without_a_session_is_sent_back(self, db):
+        client = Client()
+        response = client.post(INTERRUPT)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
