@@ -1,0 +1,150 @@
+"""Lesson 22: the test client's session, RequestFactory, and the live experiments.
+
+The first two classes are the lesson in test form: each test is a pattern
+this project's tests rely on, run under every engine.
+"""
+
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.contrib.sessions.models import Session
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from myapp.lessons.testing_sessions import (
+    FINDINGS_KEY,
+    client_session_experiment,
+    request_factory_experiment,
+)
+from tests.html import parse
+
+PAGE = reverse("myapp:testing-sessions")
+RUN = reverse("myapp:testing-sessions-run")
+NAME = settings.SESSION_COOKIE_NAME
+
+
+class TestClientSession:
+    def test_a_change_needs_a_variable_and_save(self, client, engine):
+        client.session["answer"] = 42  # a throwaway SessionStore
+        assert "answer" not in client.session
+        session = client.session
+        session["answer"] = 42
+        session.save()
+        client.cookies[NAME] = session.session_key  # for signed_cookies
+        assert client.session["answer"] == 42
+
+    def test_the_server_sees_what_the_test_saved(self, client, engine):
+        session = client.session
+        session["sname"] = "ada"
+        session.save()
+        client.cookies[NAME] = session.session_key
+        assert parse(client.get("/gsession")).text("student-name") == "ada"
+
+    def test_first_access_creates_and_saves_a_session(self, client, server_engine):
+        assert NAME not in client.cookies
+        key = client.session.session_key
+        assert client.cookies[NAME].value == key
+        assert client.session.__class__().exists(key)
+
+    def test_signed_cookies_need_the_new_key(self, client, use_settings, db):
+        """save() makes a new key (the key is the data); without sending it,
+        the client still carries the old data."""
+        use_settings("cookies")
+        session = client.session
+        session["answer"] = 42
+        session.save()
+        assert "answer" not in client.session
+        client.cookies[NAME] = session.session_key
+        assert client.session["answer"] == 42
+
+
+class TestRequestFactory:
+    def test_a_factory_request_has_no_session(self):
+        assert not hasattr(RequestFactory().get("/"), "session")
+
+    def test_session_middleware_attaches_one(self, engine):
+        request = RequestFactory().get("/")
+        SessionMiddleware(lambda request: HttpResponse()).process_request(request)
+        assert request.session.session_key is None
+        assert request.session.is_empty()
+
+    def test_or_assign_a_store_yourself(self, engine):
+        request = RequestFactory().get("/")
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        request.session["answer"] = 42
+        request.session.save()
+        assert request.session.session_key is not None
+
+
+class TestExperiments:
+    def test_findings_under_each_engine(self, engine):
+        """Signed cookies alone lose a saved change until the cookie is updated."""
+        assert request_factory_experiment() == {
+            "factory_has_session": False,
+            "middleware_attached_session": True,
+            "key_before_save": None,
+            "key_after_save": True,
+        }
+        assert client_session_experiment() == {
+            "first_access_saved_a_session": True,
+            "unsaved_change_lost": True,
+            "kept_without_cookie_update": engine != "cookies",
+            "kept": True,
+        }
+
+    @pytest.mark.parametrize("engine_name", ["db", "cached_db", "file"])
+    def test_experiments_leave_no_session_behind(
+        self, use_settings, db, tmp_path, engine_name
+    ):
+        """Counted where the store can be counted: rows and files."""
+        use_settings(engine_name)
+        request_factory_experiment()
+        client_session_experiment()
+        assert Session.objects.count() == 0
+        assert list(tmp_path.iterdir()) == []
+
+
+class TestRunView:
+    def test_findings_are_kept_and_shown(self, client, engine):
+        response = client.post(RUN)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        findings = client.session[FINDINGS_KEY]
+        assert findings["engine"] == parse(client.get(PAGE)).text("footer-engine")
+        page = parse(client.get(PAGE))
+        assert page.text("finding-factory").endswith("False")
+        assert page.text("finding-middleware").endswith("True")
+        assert page.text("finding-lost").endswith("True")
+        assert page.text("finding-kept").endswith("True")
+        assert page.inspector_items()[FINDINGS_KEY].startswith('{"engine": ')
+
+    @pytest.mark.parametrize("engine_name", ["db", "cached_db", "file"])
+    def test_only_the_learners_own_session_is_left(
+        self, client, use_settings, db, tmp_path, engine_name
+    ):
+        use_settings(engine_name)
+        client.post(RUN)
+        key = client.cookies[NAME].value
+        rows = list(Session.objects.values_list("session_key", flat=True))
+        files = [path.name for path in tmp_path.iterdir()]
+        if engine_name == "file":
+            assert rows == []
+            assert len(files) == 1
+            assert files[0].endswith(key)
+        else:
+            assert rows == [key]
+            assert files == []
+
+    def test_post_only_and_csrf_protected(self, engine):
+        client = Client(enforce_csrf_checks=True)
+        client.get(PAGE)
+        before = dict(client.session.items())
+        assert client.get(RUN).status_code == 405
+        assert client.post(RUN).status_code == 403
+        assert dict(client.session.items()) == before
+
+    def test_before_a_run_the_page_says_so(self, client, db):
+        assert parse(client.get(PAGE)).text("findings") == "Not run yet."
