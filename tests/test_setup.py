@@ -123,7 +123,9 @@ class TestSave:
         else:
             assert "keeps sessions elsewhere" in page.text("your-row")
         assert key not in page.text("your-row")
-        assert client.session[SAVED_AT_KEY] in page.text("setup-saved-at")
+        saved_at = client.session[SAVED_AT_KEY]
+        assert saved_at in page.text("setup-saved-at")
+        assert page.inspector_items()[SAVED_AT_KEY] == f'"{saved_at}"'
 
     def test_a_new_visitor_has_no_row_yet(self, client, use_settings, db):
         use_settings("db")
