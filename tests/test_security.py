@@ -1,0 +1,368 @@
+"""Lesson 17: fixation, cookie flags, signed cookies and SECRET_KEY rotation."""
+
+import logging
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.models import Session
+from django.core import signing
+from django.test import override_settings
+from django.urls import reverse
+
+from myapp.lessons.security import (
+    DEMO_USER_KEY,
+    FIXATION_KEY,
+    REPLAY_KEY,
+    SAMPLE_DATA,
+    SIGNED_COOKIE_SALT,
+    TAMPER_KEY,
+)
+from tests.html import parse
+
+PAGE = reverse("myapp:security")
+LOGIN = reverse("myapp:security-login")
+LOGIN_WITHOUT_CYCLE = reverse("myapp:security-login-without-cycle")
+TAMPER = reverse("myapp:security-tamper")
+REPLAY = reverse("myapp:security-replay")
+
+OLD_KEY = "old-secret-key-" + "o" * 50
+NEW_KEY = "new-secret-key-" + "n" * 50
+CORRUPTED = "Session data corrupted"
+
+
+def session_cookie(client):
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def store_class():
+    """The SessionStore of the engine the test runs under."""
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def change_one_character(value, index):
+    replacement = "A" if value[index] != "A" else "B"
+    return value[:index] + replacement + value[index + 1 :]
+
+
+def corrupted_warnings(caplog):
+    return [
+        record
+        for record in caplog.records
+        if record.name == "django.security.SuspiciousSession"
+        and record.getMessage() == CORRUPTED
+    ]
+
+
+class TestFixation:
+    def test_login_cycles_the_key_and_the_old_key_loads_nothing(
+        self, client, server_engine
+    ):
+        """A new key after login; the old one names no record any more."""
+        client.get(PAGE)
+        old_key = session_cookie(client)
+
+        response = client.post(LOGIN)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        new_key = session_cookie(client)
+        assert new_key != old_key
+        store = store_class()
+        assert store(old_key).load() == {}
+        assert not store().exists(old_key)
+        assert store(new_key).load()[DEMO_USER_KEY] == "learner"
+        assert "course_progress" in store(new_key).load()  # data kept
+
+    def test_page_shows_the_key_before_and_now(self, client, server_engine):
+        client.get(PAGE)
+        old_key = session_cookie(client)
+        client.post(LOGIN)
+        page = parse(client.get(PAGE))
+        assert page.text("fixation-before") == f"{old_key[:8]}…"
+        assert page.text("fixation-now") == f"{session_cookie(client)[:8]}…"
+        assert "empty session" in page.text("fixation-old-loads")
+        assert page.text("fixation-old-exists") == "False"
+
+    def test_the_old_cookie_gets_a_fresh_session(self, client, server_engine):
+        """A browser still sending the planted key is not logged in."""
+        client.get(PAGE)
+        old_key = session_cookie(client)
+        client.post(LOGIN)
+        client.cookies[settings.SESSION_COOKIE_NAME] = old_key
+        items = parse(client.get(PAGE)).inspector_items()
+        assert DEMO_USER_KEY not in items
+        assert session_cookie(client) != old_key
+
+    def test_login_without_cycle_keeps_the_key(self, client, server_engine):
+        """The vulnerable login: the key from before login is now logged in."""
+        client.get(PAGE)
+        old_key = session_cookie(client)
+        client.post(LOGIN_WITHOUT_CYCLE)
+        assert session_cookie(client) == old_key
+        assert store_class()(old_key).load()[DEMO_USER_KEY] == "learner"
+        assert client.session[FIXATION_KEY]["old_key_exists"] is True
+
+    def test_signed_cookies_old_value_loads_but_without_the_login(
+        self, client, use_settings, db
+    ):
+        """No record to delete: the old cookie still loads what it held."""
+        use_settings("cookies")
+        client.get(PAGE)
+        old_value = session_cookie(client)
+        client.post(LOGIN)
+        assert session_cookie(client) != old_value
+        old_data = store_class()(old_value).load()
+        assert "course_progress" in old_data
+        assert DEMO_USER_KEY not in old_data
+        assert "still loads keys" in parse(client.get(PAGE)).text("fixation-old-loads")
+
+    def test_login_is_post_only(self, client, db):
+        assert client.get(LOGIN).status_code == 405
+        assert client.get(LOGIN_WITHOUT_CYCLE).status_code == 405
+
+
+class TestCookieFlags:
+    def test_set_cookie_header_is_httponly_lax_path_root(self, client, engine):
+        """The header as the WSGI handler sends it: HttpOnly, SameSite=Lax,
+        Path=/, and no Secure over development http."""
+        response = client.get(PAGE)
+        header = response.cookies[settings.SESSION_COOKIE_NAME].output(header="")
+        attributes = {part.strip().split("=")[0] for part in header.split(";")}
+        assert "HttpOnly" in attributes
+        assert "SameSite=Lax" in header
+        assert "Path=/" in header
+        assert "Secure" not in attributes
+        assert "Domain" not in attributes
+
+    def test_page_shows_the_running_settings(self, client, db):
+        page = parse(client.get(PAGE))
+        assert "True" in page.text("flag-httponly")
+        assert "'Lax'" in page.text("flag-samesite")
+        assert "None" in page.text("flag-domain")
+        assert "'/'" in page.text("flag-path")
+        assert "False" in page.text("flag-secure")
+
+    def test_page_script_box_names_the_cookie_and_loads_the_script(self, client, db):
+        """The box security.js fills, and what it says without JavaScript."""
+        page = parse(client.get(PAGE))
+        box = page.by_id("document-cookie")
+        assert box["data-session-cookie-name"] == settings.SESSION_COOKIE_NAME
+        assert "JavaScript is off" in page.text("document-cookie")
+        scripts = [tag["src"] for tag in page.select("script[src]")]
+        assert "/static/js/security.js" in scripts
+        script = (settings.BASE_DIR / "static/js/security.js").read_text()
+        assert "document.cookie" in script
+        assert "document-cookie-verdict" in script
+
+
+class TestSignedCookies:
+    def test_your_session_decodes_without_any_key(self, client, db):
+        """Under the db engine: a signed copy of your session, decoded."""
+        client.get("/ssession")
+        page = parse(client.get(PAGE))
+        decoded = page.text("own-cookie-decoded")
+        assert '"sname":"irfan"' in decoded
+        assert "runs a server engine" in page.text("demo")
+
+    def test_your_real_cookie_is_decoded_under_signed_cookies(
+        self, client, use_settings, db
+    ):
+        use_settings("cookies")
+        client.get("/ssession")
+        page = parse(client.get(PAGE))
+        assert "as your browser sent it" in page.text("demo")
+        assert '"sname":"irfan"' in page.text("own-cookie-decoded")
+
+    @pytest.mark.parametrize("cookie", ["garbage", "a:b", "x" * 5000])
+    def test_a_broken_cookie_shows_a_signed_copy_instead(
+        self, client, use_settings, db, cookie
+    ):
+        use_settings("cookies")
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+        response = client.get(PAGE)
+        assert response.status_code == 200
+        assert "as the signed_cookies engine would put it" in parse(response).text()
+
+    def test_sample_is_a_real_signed_session(self, client, db):
+        """The form's value is what the signed_cookies engine would load."""
+        page = parse(client.get(PAGE))
+        sample = page.by_id("id_value").get_text().strip()
+        loaded = signing.loads(sample, salt=SIGNED_COOKIE_SALT)
+        assert loaded == SAMPLE_DATA
+
+    def test_unchanged_sample_is_accepted(self, client, db):
+        page = parse(client.get(PAGE))
+        sample = page.by_id("id_value").get_text().strip()
+        response = client.post(TAMPER, {"value": sample})
+        assert response.status_code == 302
+        assert client.session[TAMPER_KEY] == {
+            "refused": None,
+            "loaded_keys": sorted(SAMPLE_DATA),
+        }
+        assert "Accepted" in parse(client.get(PAGE)).text("tamper-result")
+
+    @pytest.mark.parametrize("part", ["payload", "timestamp", "signature"])
+    def test_one_changed_character_is_refused(self, client, db, caplog, part):
+        """Refused with BadSignature, an empty session, and no log line."""
+        page = parse(client.get(PAGE))
+        sample = page.by_id("id_value").get_text().strip()
+        payload, timestamp, _ = sample.split(":")
+        index = {
+            "payload": 3,
+            "timestamp": len(payload) + 2,
+            "signature": len(payload) + len(timestamp) + 5,
+        }[part]
+        response = client.post(TAMPER, {"value": change_one_character(sample, index)})
+        assert response.status_code == 302
+        result = client.session[TAMPER_KEY]
+        assert result["refused"].startswith("BadSignature")
+        assert result["loaded_keys"] == []
+        assert "Refused" in parse(client.get(PAGE)).text("tamper-result")
+        assert not corrupted_warnings(caplog)
+
+    @pytest.mark.parametrize(
+        "value",
+        ["", "   ", "x" * 4097, "a space:x:y", "é:x:y", "line\nbreak", "a;b:x:y"],
+        ids=[
+            "empty",
+            "spaces",
+            "too-long",
+            "space",
+            "non-ascii",
+            "newline",
+            "semicolon",
+        ],
+    )
+    def test_bad_input_gets_a_form_error_and_changes_nothing(self, client, db, value):
+        client.get(PAGE)
+        before = dict(client.session.items())
+        response = client.post(TAMPER, {"value": value})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert dict(client.session.items()) == before
+
+    def test_tampered_real_cookie_gives_a_fresh_session(
+        self, client, use_settings, db, caplog
+    ):
+        """Under signed_cookies: no 500, the data is gone, and the engine logs
+        nothing (load() catches the BadSignature itself)."""
+        use_settings("cookies")
+        client.get("/ssession")
+        value = session_cookie(client)
+        tampered = change_one_character(value, 5)
+        client.cookies[settings.SESSION_COOKIE_NAME] = tampered
+        response = client.get("/gsession")
+        assert response.status_code == 200
+        assert "No session values yet" in parse(response).text("message")
+        # The engine answered with a new cookie, for a session without the data.
+        assert session_cookie(client) != tampered
+        assert "sname" not in store_class()(session_cookie(client)).load()
+        assert not corrupted_warnings(caplog)
+
+    def test_corrupted_server_record_is_logged(self, client, use_settings, db, caplog):
+        """The "Session data corrupted" warning comes from decode(), used by
+        the server engines: here a db row whose signature no longer matches."""
+        use_settings("db")
+        client.get("/ssession")
+        row = Session.objects.get(session_key=session_cookie(client))
+        row.session_data = change_one_character(row.session_data, 3)
+        row.save()
+        with caplog.at_level(logging.WARNING):
+            response = client.get("/gsession")
+        assert response.status_code == 200
+        assert "No session values yet" in parse(response).text("message")
+        assert len(corrupted_warnings(caplog)) == 1
+
+
+class TestReplay:
+    def test_demo_replays_the_signed_copy_but_not_the_db_one(self, client, db):
+        response = client.post(REPLAY)
+        assert response.status_code == 302
+        result = client.session[REPLAY_KEY]
+        assert result["signed_cookies"]["still_valid"] is True
+        assert result["signed_cookies"]["loads"] == '{"security_user": "learner"}'
+        assert result["db"]["still_valid"] is False
+        assert result["db"]["loads"] == "{}"
+        page = parse(client.get(PAGE))
+        assert "still logged in" in page.text("replay-signed_cookies")
+        assert "record is gone" in page.text("replay-db")
+
+    def test_demo_leaves_no_db_row_behind(self, client, use_settings, db):
+        use_settings("cookies")
+        client.post(REPLAY)
+        assert not Session.objects.exists()
+
+    def test_old_signed_cookie_still_works_after_logout(self, client, use_settings, db):
+        """Lesson 5's login and logout under signed_cookies: a copy of the
+        cookie taken before logout logs straight back in."""
+        use_settings("cookies")
+        client.post(reverse("myapp:login"), {"username": "Ada"})
+        copy = session_cookie(client)
+        client.post(reverse("myapp:logout"))
+        home = reverse("myapp:home")
+        assert parse(client.get(home)).text("welcome") == "Welcome, Guest!"
+        client.cookies[settings.SESSION_COOKIE_NAME] = copy
+        assert parse(client.get(home)).text("welcome") == "Welcome, Ada!"
+
+    def test_old_server_key_does_not_work_after_logout(self, client, server_engine):
+        client.post(reverse("myapp:login"), {"username": "Ada"})
+        copy = session_cookie(client)
+        client.post(reverse("myapp:logout"))
+        client.cookies[settings.SESSION_COOKIE_NAME] = copy
+        home = reverse("myapp:home")
+        assert parse(client.get(home)).text("welcome") == "Welcome, Guest!"
+
+
+class TestRotation:
+    def test_page_table_loads_only_with_the_fallback(self, client, db):
+        rows = parse(client.get(PAGE)).select("#rotation-result tbody tr")
+        results = [" ".join(row.td.get_text(" ").split()) for row in rows]
+        assert len(results) == 3
+        assert results[0].startswith("loads")
+        assert results[1].startswith("refused")
+        assert "BadSignature" in results[1]
+        assert results[2].startswith("loads")
+        assert '"user": "learner"' in results[2]
+
+    @pytest.mark.parametrize("engine_file", ["db", "file", "cookies"])
+    def test_session_signed_with_the_old_key_loads_with_the_fallback(
+        self, client, use_settings, db, caplog, engine_file
+    ):
+        """Engines that sign what they store: a session written under the old
+        key loads while it is a fallback, and is lost without it."""
+        use_settings(engine_file)
+        with override_settings(SECRET_KEY=OLD_KEY):
+            client.get("/ssession")
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+            page = parse(client.get("/gsession"))
+            assert page.text("student-name") == "irfan"
+        # Without the fallback (and this comes last: signed_cookies answers a
+        # refused cookie with a new, empty one).
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+            page = parse(client.get("/gsession"))
+            assert "No session values yet" in page.text("message")
+        if engine_file != "cookies":  # only decode() logs; signed_cookies is silent
+            assert corrupted_warnings(caplog)
+
+    def test_cache_engine_stores_unsigned_data(self, client, use_settings, db):
+        """The cache engine keeps the dictionary itself: a new key does not
+        touch its data (the auth hash is another matter, lesson 18)."""
+        use_settings("cache")
+        with override_settings(SECRET_KEY=OLD_KEY):
+            client.get("/ssession")
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+            page = parse(client.get("/gsession"))
+            assert page.text("student-name") == "irfan"
+
+    def test_new_writes_are_signed_with_the_new_key(self, client, use_settings, db):
+        """During the rotation a saved session moves to the new key, so it
+        survives the fallback's removal."""
+        use_settings("db")
+        with override_settings(SECRET_KEY=OLD_KEY):
+            client.get("/ssession")
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+            client.get(PAGE)  # the first opening writes progress: a save
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+            session = DBStore(session_cookie(client))
+            assert session["sname"] == "irfan"
