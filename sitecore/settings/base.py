@@ -212,3 +212,23 @@ if DEBUG_TOOLBAR:
     INSTALLED_APPS += ["debug_toolbar"]
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
     INTERNAL_IPS = ["127.0.0.1", "::1"]
+
+
+# ---------------------------------------------------------------------------
+# Authentication
+#
+# django.contrib.auth keeps the logged-in user in the session (lesson 18).
+# Reference: https://docs.djangoproject.com/en/5.2/topics/auth/passwords/
+# ---------------------------------------------------------------------------
+
+# Django's four standard checks, run by every form that sets a password.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#auth-password-validators
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",  # not too close to the username
+        "MinimumLengthValidator",  # at least 8 characters
+        "CommonPasswordValidator",  # not among 20,000 common passwords
+        "NumericPasswordValidator",  # not digits only
+    )
+]

@@ -1,0 +1,379 @@
+"""Lesson 18: django.contrib.auth on top of sessions."""
+
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from myapp.lessons.authentication import NOTE_KEY, OTHER_DEVICE_KEY
+from tests.html import parse
+
+PAGE = reverse("myapp:authentication")
+NOTE = reverse("myapp:authentication-note")
+SIGNUP = reverse("myapp:authentication-signup")
+LOGIN = reverse("myapp:authentication-login")
+LOGOUT = reverse("myapp:authentication-logout")
+PASSWORD = reverse("myapp:authentication-password")
+ELSEWHERE = reverse("myapp:authentication-elsewhere")
+ELSEWHERE_VISIT = reverse("myapp:authentication-elsewhere-visit")
+
+GOOD_PASSWORD = "correct-horse-42"
+NEW_PASSWORD = "battery-staple-77"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+OLD_KEY = "old-secret-key-" + "o" * 50
+NEW_KEY = "new-secret-key-" + "n" * 50
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """MD5 hashing keeps these tests fast; the session logic does not change."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ada(db):
+    return User.objects.create_user("ada", password=GOOD_PASSWORD)
+
+
+@pytest.fixture
+def bob(db):
+    return User.objects.create_user("bob", password=GOOD_PASSWORD)
+
+
+def log_in(client, username, password=GOOD_PASSWORD):
+    return client.post(LOGIN, {"login-username": username, "login-password": password})
+
+
+def session_cookie(client):
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return cookie.value if cookie else None
+
+
+def stored(client):
+    """What the store holds for the client's cookie, read without a request."""
+    key = session_cookie(client)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return dict(store(key).load()) if key else {}
+
+
+def keep_note(client, text="bring cake"):
+    client.post(NOTE, {"note-note": text})
+
+
+class TestSignup:
+    def test_signup_creates_a_user_and_leaves_the_session_alone(self, client, engine):
+        client.get(PAGE)
+        before = stored(client)
+        response = client.post(
+            SIGNUP,
+            {
+                "signup-username": "grace",
+                "signup-password1": GOOD_PASSWORD,
+                "signup-password2": GOOD_PASSWORD,
+            },
+        )
+        assert response.status_code == 302
+        assert User.objects.get(username="grace").check_password(GOOD_PASSWORD)
+        assert stored(client) == before
+        assert SESSION_KEY not in stored(client)
+        page = parse(client.get(PAGE))
+        assert "Account grace created" in page.text("auth-messages")
+
+    @pytest.mark.parametrize(
+        ("username", "password", "password2", "error"),
+        [
+            ("grace", "1234", "1234", "too short"),
+            ("grace", "12345678901", "12345678901", "entirely numeric"),
+            ("grace", "password123", "password123", "too common"),
+            ("lovelace", "lovelace1", "lovelace1", "too similar"),
+            ("grace", GOOD_PASSWORD, "something-else-9", "didn’t match"),
+            ("", GOOD_PASSWORD, GOOD_PASSWORD, "required"),
+            ("<b>x</b>", GOOD_PASSWORD, GOOD_PASSWORD, "valid username"),
+        ],
+        ids=["short", "numeric", "common", "similar", "mismatch", "empty", "markup"],
+    )
+    def test_refused_signups_show_errors_and_change_nothing(
+        self, client, db, username, password, password2, error
+    ):
+        client.get(PAGE)
+        before = stored(client)
+        response = client.post(
+            SIGNUP,
+            {
+                "signup-username": username,
+                "signup-password1": password,
+                "signup-password2": password2,
+            },
+        )
+        assert response.status_code == 200
+        errors = " ".join(parse(response).field_errors())
+        assert error in errors
+        assert not User.objects.exists()
+        assert stored(client) == before
+
+
+class TestLogin:
+    def test_login_writes_the_three_auth_keys(self, client, engine, ada):
+        response = log_in(client, "ada")
+        assert response.status_code == 302
+        assert response["Location"] == PAGE
+        data = stored(client)
+        assert data[SESSION_KEY] == str(ada.pk)
+        assert data[BACKEND_SESSION_KEY] == MODEL_BACKEND
+        assert data[HASH_SESSION_KEY] == ada.get_session_auth_hash()
+
+        page = parse(client.get(PAGE))
+        assert page.text("auth-user") == "ada"
+        assert page.text("auth-user-id") == str(ada.pk)
+        assert page.text("auth-user-backend") == MODEL_BACKEND
+        assert page.text("auth-user-hash") == ada.get_session_auth_hash()[:8] + "…"
+        items = page.inspector_items()
+        assert {SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY} <= set(items)
+
+    def test_login_cycles_the_key(self, client, server_engine, ada):
+        """The key from before login names no record afterwards."""
+        client.get(PAGE)
+        old_key = session_cookie(client)
+        log_in(client, "ada")
+        assert session_cookie(client) != old_key
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert store(old_key).load() == {}
+        assert not store().exists(old_key)
+        page = parse(client.get(PAGE))
+        assert old_key[:8] in page.text("auth-messages")
+
+    def test_anonymous_data_survives_login(self, client, engine, ada):
+        keep_note(client)
+        log_in(client, "ada")
+        assert stored(client)[NOTE_KEY] == "bring cake"
+        assert parse(client.get(PAGE)).text("auth-note") == "bring cake"
+
+    def test_logging_in_as_another_user_flushes_the_session(
+        self, client, engine, ada, bob
+    ):
+        """login() over a different user's session starts an empty one."""
+        log_in(client, "ada")
+        keep_note(client, "ada's secret")
+        key_of_ada = session_cookie(client)
+        log_in(client, "bob")
+        data = stored(client)
+        assert data[SESSION_KEY] == str(bob.pk)
+        assert NOTE_KEY not in data
+        assert session_cookie(client) != key_of_ada
+
+    def test_logging_in_again_as_the_same_user_keeps_the_key(
+        self, client, server_engine, ada
+    ):
+        """Same user, matching hash: neither cycle_key() nor flush()."""
+        log_in(client, "ada")
+        key = session_cookie(client)
+        keep_note(client)
+        log_in(client, "ada")
+        assert session_cookie(client) == key
+        assert stored(client)[NOTE_KEY] == "bring cake"
+
+    @pytest.mark.parametrize(
+        ("username", "password"),
+        [("ada", "wrong-password"), ("nobody", GOOD_PASSWORD), ("", ""), ("ada", "")],
+        ids=["wrong-password", "unknown-user", "empty", "no-password"],
+    )
+    def test_refused_logins_show_errors_and_change_nothing(
+        self, client, engine, ada, username, password
+    ):
+        keep_note(client)
+        key, before = session_cookie(client), stored(client)
+        response = log_in(client, username, password)
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert session_cookie(client) == key
+        assert stored(client) == before
+        assert SESSION_KEY not in stored(client)
+
+    def test_login_is_post_only(self, client, db):
+        assert client.get(LOGIN).status_code == 405
+
+
+class TestLogout:
+    def test_logout_flushes_and_deletes_the_cookie(self, client, engine, ada):
+        keep_note(client)
+        log_in(client, "ada")
+        response = client.post(LOGOUT)
+        assert response.status_code == 302
+        deleted = response.cookies[settings.SESSION_COOKIE_NAME]
+        assert deleted.value == ""
+        assert deleted["max-age"] == 0
+        page = parse(client.get(PAGE))
+        assert page.text("auth-user").startswith("AnonymousUser")
+        assert page.text("auth-note") == "none"
+        assert "flushed" in page.text("auth-messages")
+
+    def test_the_old_key_loads_nothing(self, client, server_engine, ada):
+        log_in(client, "ada")
+        key = session_cookie(client)
+        client.post(LOGOUT)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert store(key).load() == {}
+
+    def test_logout_is_post_only(self, client, engine, ada):
+        log_in(client, "ada")
+        assert client.get(LOGOUT).status_code == 405
+        assert stored(client)[SESSION_KEY] == str(ada.pk)
+
+
+def change_password(client, old=GOOD_PASSWORD, new=NEW_PASSWORD, new2=None):
+    return client.post(
+        PASSWORD,
+        {
+            "password-old_password": old,
+            "password-new_password1": new,
+            "password-new_password2": new if new2 is None else new2,
+        },
+    )
+
+
+class TestPasswordChange:
+    def test_other_sessions_end_and_this_one_stays(self, engine, ada):
+        """Two browsers logged in as ada; one changes the password. It stays
+        logged in with the new hash; the other is logged out at its next request."""
+        this, other = Client(), Client()
+        log_in(this, "ada")
+        log_in(other, "ada")
+        key_before = session_cookie(this)
+
+        response = change_password(this)
+        assert response.status_code == 302
+        ada.refresh_from_db()
+        assert ada.check_password(NEW_PASSWORD)
+        assert parse(this.get(PAGE)).text("auth-user") == "ada"
+        assert stored(this)[HASH_SESSION_KEY] == ada.get_session_auth_hash()
+        assert session_cookie(this) != key_before  # cycled
+
+        page = parse(other.get(PAGE))
+        assert page.text("auth-user").startswith("AnonymousUser")
+        assert SESSION_KEY not in stored(other)
+
+    def test_the_other_sessions_record_is_flushed(self, server_engine, ada):
+        this, other = Client(), Client()
+        log_in(this, "ada")
+        log_in(other, "ada")
+        other_key = session_cookie(other)
+        change_password(this)
+        other.get(PAGE)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert not store().exists(other_key)
+
+    def test_without_update_session_auth_hash_this_session_ends_too(
+        self, client, engine, ada
+    ):
+        """Why the view calls it: a password saved behind the session's back
+        logs out every session, the current one included."""
+        log_in(client, "ada")
+        ada.set_password(NEW_PASSWORD)
+        ada.save()
+        assert parse(client.get(PAGE)).text("auth-user").startswith("AnonymousUser")
+
+    def test_page_shows_the_hash_change(self, client, db, ada):
+        log_in(client, "ada")
+        hash_before = ada.get_session_auth_hash()
+        change_password(client)
+        ada.refresh_from_db()
+        page = parse(client.get(PAGE))
+        messages = page.text("auth-messages")
+        assert hash_before[:8] in messages
+        assert ada.get_session_auth_hash()[:8] in messages
+        assert page.text("auth-user-hash") == ada.get_session_auth_hash()[:8] + "…"
+
+    @pytest.mark.parametrize(
+        ("old", "new", "new2"),
+        [
+            ("wrong-password", NEW_PASSWORD, None),
+            (GOOD_PASSWORD, "short", None),
+            (GOOD_PASSWORD, "1234567890", None),
+            (GOOD_PASSWORD, NEW_PASSWORD, "not-the-same-9"),
+            (GOOD_PASSWORD, "", None),
+        ],
+        ids=["wrong-old", "short", "numeric", "mismatch", "empty"],
+    )
+    def test_refused_changes_show_errors_and_change_nothing(
+        self, client, engine, ada, old, new, new2
+    ):
+        log_in(client, "ada")
+        key, before = session_cookie(client), stored(client)
+        response = change_password(client, old, new, new2)
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        ada.refresh_from_db()
+        assert ada.check_password(GOOD_PASSWORD)
+        assert session_cookie(client) == key
+        assert stored(client) == before
+
+    def test_anonymous_visitors_are_refused(self, client, db):
+        response = change_password(client)
+        assert response.status_code == 403
+        assert "Log in first" in parse(response).text("auth-messages")
+
+
+class TestOtherDevice:
+    def test_other_device_is_logged_out_by_a_password_change(self, client, engine, ada):
+        log_in(client, "ada")
+        client.post(ELSEWHERE)
+        assert stored(client)[OTHER_DEVICE_KEY][HASH_SESSION_KEY] == (
+            ada.get_session_auth_hash()
+        )
+        assert "the same" in parse(client.get(PAGE)).text("other-device")
+        client.post(ELSEWHERE_VISIT)
+        assert "logged in as ada" in parse(client.get(PAGE)).text("auth-messages")
+
+        change_password(client)
+        page = parse(client.get(PAGE))
+        assert "different" in page.text("other-device")
+        client.post(ELSEWHERE_VISIT)
+        page = parse(client.get(PAGE))
+        assert "other device is logged out" in page.text("auth-messages")
+        assert page.text("auth-user") == "ada"  # this session stays
+
+    def test_visit_without_a_copy_says_so(self, client, db):
+        client.post(ELSEWHERE_VISIT)
+        assert "first" in parse(client.get(PAGE)).text("auth-messages")
+
+    def test_a_malformed_copy_is_ignored(self, client, db, ada):
+        """Whatever else wrote that key, the visit never crashes."""
+        log_in(client, "ada")
+        session = client.session
+        session[OTHER_DEVICE_KEY] = {SESSION_KEY: "not-a-number"}
+        session.save()
+        assert client.post(ELSEWHERE_VISIT).status_code == 302
+        assert client.get(PAGE).status_code == 200
+
+    def test_anonymous_visitors_are_refused(self, client, db):
+        assert client.post(ELSEWHERE).status_code == 403
+        assert OTHER_DEVICE_KEY not in stored(client)
+
+
+class TestSecretKeyRotation:
+    def test_logged_in_user_survives_a_rotation_with_the_fallback(
+        self, client, engine, ada
+    ):
+        """The old _auth_user_hash is accepted through the fallback, then
+        replaced by the new key's hash."""
+        with override_settings(SECRET_KEY=OLD_KEY):
+            log_in(client, "ada")
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+            assert parse(client.get(PAGE)).text("auth-user") == "ada"
+            new_hash = ada.get_session_auth_hash()
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+            assert stored(client)[HASH_SESSION_KEY] == new_hash
+            assert parse(client.get(PAGE)).text("auth-user") == "ada"
+
+    def test_without_the_fallback_everybody_is_logged_out(self, client, engine, ada):
+        """Every engine, the cache one too: its data is unsigned, but the
+        hash was made with the old key."""
+        with override_settings(SECRET_KEY=OLD_KEY):
+            log_in(client, "ada")
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+            page = parse(client.get(PAGE))
+            assert page.text("auth-user").startswith("AnonymousUser")
