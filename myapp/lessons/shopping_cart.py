@@ -111,8 +111,7 @@ def page(request):
 def broken_add(request):
     """Broken on purpose: changes the cart inside the session and never says so.
 
-    Django notices ``session[key] = value``, not a change inside a value, so
-    every add after the one that created the cart is lost when the request ends.
+    Every add after the one that created the cart is lost when the request ends.
     """
     form = ProductForm(request.POST)
     if not form.is_valid():

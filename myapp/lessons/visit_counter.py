@@ -13,8 +13,7 @@ VISITS_KEY = "visit_count"
 def count(request):
     """Count this visit, then show the count: the first visit says 1.
 
-    A GET that writes: every load modifies the session, so every response
-    saves it and sends Set-Cookie again.
+    A GET that writes: every load saves the session and sends Set-Cookie again.
     """
     visits = request.session.get(VISITS_KEY, 0) + 1
     request.session[VISITS_KEY] = visits
