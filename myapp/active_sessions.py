@@ -39,8 +39,8 @@ class SessionStore(DBStore):
 
     @classmethod
     def get_model_class(cls):
-        # Imported here, as DBStore does: the engine module must import
-        # before the app registry is ready.
+        # Imported here, as DBStore does: the engine module must be
+        # importable before the app registry is ready.
         from myapp.models import ActiveSession
 
         return ActiveSession
@@ -155,11 +155,15 @@ class ActiveSessionMiddleware(SessionMiddleware):
         return response
 
 
+def column(name):
+    return SessionStore.get_model_class()._meta.get_field(name)
+
+
 def user_agent_of(request):
-    max_length = SessionStore.get_model_class()._meta.get_field("user_agent").max_length
     # A header is free text: cut it to the column and drop NUL, which
     # PostgreSQL refuses in text.
-    return request.headers.get("User-Agent", "").replace("\x00", "")[:max_length]
+    user_agent = request.headers.get("User-Agent", "").replace("\x00", "")
+    return user_agent[: column("user_agent").max_length]
 
 
 def ip_address_of(request):
@@ -169,7 +173,11 @@ def ip_address_of(request):
     client, so trust it only as set by your own proxy (and configure that
     proxy to overwrite it, not append to it).
     """
+    address = request.META.get("REMOTE_ADDR", "")
     try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+        ipaddress.ip_address(address)
     except ValueError:
         return None
+    # The column's own spelling (IPv6 compressed), so it compares equal to
+    # what a load reads back.
+    return column("ip_address").to_python(address)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from myapp.active_sessions import ACTIVITY_RESOLUTION, SessionStore
+from myapp.course import live_lessons
 from myapp.lessons.active_sessions import (
     MAX_SESSIONS_PER_USER,
     PRETEND_IP_ADDRESS,
@@ -25,8 +26,10 @@ from myapp.lessons.active_sessions import (
     public_id,
 )
 from myapp.models import ActiveSession
+from tests.browser import live_site
 from tests.html import parse
 from tests.session_contract import SessionStoreContract
+from tests.test_concurrency import HttpBrowser
 
 PAGE = reverse("myapp:active-sessions")
 END = reverse("myapp:active-sessions-end")
@@ -252,8 +255,12 @@ class TestLastActivity:
         client.get("/ssession")
         assert row_of(client).last_activity >= before
 
-    def test_a_read_soon_after_writes_nothing(self, active):
-        client = browser()
+    @pytest.mark.parametrize(
+        "ip_address", ["192.0.2.10", "2001:0db8:0000::0007", "::ffff:192.0.2.1"]
+    )
+    def test_a_read_soon_after_writes_nothing(self, active, ip_address):
+        """Also for addresses the column spells differently from the request."""
+        client = browser(ip_address=ip_address)
         client.get("/ssession")
         then, expiry = age_row(client, ACTIVITY_RESOLUTION - timedelta(minutes=1))
         response = client.get("/gsession")  # reads the session, changes nothing
@@ -336,6 +343,23 @@ class TestPage:
         page = parse(browser().get(PAGE))
         assert "Sign in first" in page.text("active-sessions-sign-in")
         assert not page.has_id("active-sessions-table")
+
+    def test_signing_in_on_lesson_18_lists_this_browser(self, active, ada):
+        """The learner's path: the authentication lesson's login form, then here."""
+        laptop = browser()
+        response = laptop.post(
+            reverse("myapp:authentication-login"),
+            {"login-username": "ada", "login-password": "correct horse battery"},
+        )
+        assert response.status_code == 302
+        page = parse(laptop.get(PAGE))
+        assert page.text("active-sessions-user") == "ada"
+        assert listed_ids(page) == [public_id(key_of(laptop))]
+        assert "Firefox on Linux" in page.text("active-sessions-table")
+
+    def test_the_sign_in_prompt_links_to_lesson_18(self, active):
+        page = parse(browser().get(PAGE))
+        assert reverse("myapp:authentication") in page.links()
 
     def test_lists_only_your_sessions_and_marks_this_one(self, active, ada, bob):
         laptop = browser(ada)
@@ -490,3 +514,50 @@ class TestDescribeDevice:
     )
     def test_names_common_browsers(self, user_agent, device):
         assert describe_device(user_agent) == device
+
+
+# --- make run ENGINE=active ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def active_site():
+    """The course served as `make run ENGINE=active` serves it: migrate, runserver."""
+    with live_site("sitecore.settings.active") as url:
+        yield url
+
+
+class TestTheCourseOnThisEngine:
+    def test_every_lesson_page_serves(self, active_site):
+        visitor = HttpBrowser(active_site, user_agent=FIREFOX_LINUX)
+        for lesson in live_lessons():
+            reply = visitor.get(lesson.url)
+            assert reply.status_code == 200, lesson.url
+        stored = parse(visitor.get(PAGE)).text("inspector-stored")
+        assert "myapp_activesession row" in stored
+
+    def test_a_signed_in_browser_sees_its_device_and_address(self, active_site):
+        """Sign up and in through lesson 18 over real HTTP, then look here."""
+        laptop = HttpBrowser(active_site, user_agent=FIREFOX_LINUX)
+        laptop.get(reverse("myapp:authentication"))
+        password = "a long and unusual passphrase 7"
+        laptop.post(
+            reverse("myapp:authentication-signup"),
+            {
+                "signup-username": "grace",
+                "signup-password1": password,
+                "signup-password2": password,
+            },
+        )
+        reply = laptop.post(
+            reverse("myapp:authentication-login"),
+            {"login-username": "grace", "login-password": password},
+        )
+        assert reply.status_code == 302
+        page = parse(laptop.get(PAGE))
+        assert page.text("active-sessions-user") == "grace"
+        (row,) = page.by_id("active-sessions-table").tbody.find_all("tr")
+        this = page.text(row["id"])
+        assert "Firefox on Linux" in this
+        assert "127.0.0.1" in this
+        assert "this device" in this
+        assert laptop.cookies["sessionid"] not in page.response.content.decode()

@@ -61,9 +61,10 @@ class HttpBrowser:
     Redirects are not followed: a POST's 302 is its answer.
     """
 
-    def __init__(self, base_url):
+    def __init__(self, base_url, user_agent=None):
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port
+        self.user_agent = user_agent
         self.cookies = {}
 
     def get(self, path):
@@ -77,6 +78,8 @@ class HttpBrowser:
 
     def send(self, method, path, body=None):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.user_agent:
+            headers["User-Agent"] = self.user_agent
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
