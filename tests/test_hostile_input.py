@@ -52,6 +52,10 @@ def site_paths(patterns=None, prefix=""):
 
 SITE_PATHS = site_paths()
 
+# Demos whose lesson is a 5xx response: lesson 9 shows that SessionMiddleware
+# does not save on a 500. tests/test_when_sessions_save.py covers it.
+DELIBERATE_5XX = {"/lessons/when-sessions-save/write-then-fail/"}
+
 
 def stored_data(client):
     """The session as the store has it for this client's cookie ({} if none)."""
@@ -97,8 +101,10 @@ def post_forms(client):
     return found
 
 
-def assert_safe(response, payload):
-    assert response.status_code < 500
+def assert_safe(response, payload=None):
+    """No server error (unless that is the demo), no payload echoed as markup."""
+    if response.wsgi_request.path not in DELIBERATE_5XX:
+        assert response.status_code < 500, response.wsgi_request.path
     if payload in MARKUP_PAYLOADS and response.get("Content-Type", "").startswith(
         "text/html"
     ):
@@ -115,7 +121,7 @@ class TestEveryUrl:
         """Bare GET and POST, and a query string of payloads: no 500."""
         for payload in MARKUP_PAYLOADS:
             assert_safe(client.get(path, {"q": payload, "key": payload}), payload)
-        assert client.post(path).status_code < 500
+        assert_safe(client.post(path))
 
     @pytest.mark.parametrize("path", SITE_PATHS)
     def test_non_utf8_bytes_never_fail(self, client, db, path):
@@ -124,8 +130,8 @@ class TestEveryUrl:
             data=b"username=\xff\xfe%ff&value=\xc3\x28",
             content_type="application/x-www-form-urlencoded",
         )
-        assert response.status_code < 500
-        assert client.get(path + "?q=%ff%fe").status_code < 500
+        assert_safe(response)
+        assert_safe(client.get(path + "?q=%ff%fe"))
 
 
 class TestEveryForm:
@@ -142,7 +148,6 @@ class TestEveryForm:
                     before = stored_data(client)
                     response = client.post(action, {**base, name: payload})
                     context = f"{action} field {name!r} payload {payload[:30]!r}"
-                    assert response.status_code < 500, context
                     assert_safe(response, payload)
                     rejected = response.status_code >= 400 or (
                         response["Content-Type"].startswith("text/html")
