@@ -28,6 +28,13 @@ def forget_file_storage_path():
         del FileStore._storage_path
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests log users in by the hundred: a fast hasher, as Django's docs advise.
+    The production hashers are what the authentication lesson's pages use."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def use_settings(settings, tmp_path):
     """Apply one settings module's session settings (files go to tmp_path)."""

@@ -70,7 +70,7 @@ def stored_data(client):
 
 def post_forms(client):
     """(page path, action, base data, editable field names) for every POST form."""
-    found = []
+    found, seen = [], set()
     for path in SITE_PATHS:
         response = client.get(path)
         if not response["Content-Type"].startswith("text/html"):
@@ -95,9 +95,11 @@ def post_forms(client):
                     base[name] = field.get("value", "")
                 if kind not in ("hidden", "submit"):
                     editable.append(name)
-            found.append(
-                (path, form.get("action") or path, base, sorted(set(editable)))
-            )
+            action = form.get("action") or path
+            signature = (action, tuple(sorted(base)))
+            if signature not in seen:  # the same form on several pages
+                seen.add(signature)
+                found.append((path, action, base, sorted(set(editable))))
     return found
 
 
@@ -157,8 +159,9 @@ class TestEveryForm:
                         assert stored_data(client) == before, context
                     if not stored_data(client):
                         client.get("/ssession")  # a flush or clear: start again
-                    # Follow-up pages must show what was stored escaped.
-                    assert_safe(client.get(page_path), payload)
+                    if payload in MARKUP_PAYLOADS:
+                        # What was stored must come back escaped on its page.
+                        assert_safe(client.get(page_path), payload)
 
 
 class TestCookies:
