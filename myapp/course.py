@@ -34,6 +34,8 @@ class Lesson:
     summary: str
     # Seed views that belong to this lesson although they live in views.py.
     seed_url_names: tuple = ()
+    # Only where tests/test_<slug>.py is taken by something broader.
+    test_file: str = ""
 
     @property
     def module_name(self):
@@ -66,7 +68,7 @@ class Lesson:
 
     @property
     def test_path(self):
-        return f"tests/test_{self.slug.replace('-', '_')}.py"
+        return self.test_file or f"tests/test_{self.slug.replace('-', '_')}.py"
 
     def owns(self, url_name):
         """Whether a demo URL name belongs to this lesson (not its page)."""
@@ -152,6 +154,8 @@ LESSONS = (
         "Session engines",
         PARTS[2],
         "Database, file, cache, cached_db and signed cookies, side by side.",
+        # tests/test_engines.py is the contract every engine settings file keeps.
+        test_file="tests/test_engines_lesson.py",
     ),
     Lesson(
         12,

@@ -31,7 +31,9 @@ def show(value):
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):
-        return f"{value!r} (not JSON-serializable: saving will fail)"
+        return (
+            f"{value!r} (not JSON-serializable: saving fails on every engine but cache)"
+        )
 
 
 def inspect_session(request):
@@ -94,7 +96,8 @@ def cache_record(session, session_key):
     cache_key = session.cache_key_prefix + session_key
     alias = settings.SESSION_CACHE_ALIAS
     value = caches[alias].get(cache_key)
-    record = {"kind": "cache entry", "where": f"cache {alias!r}, key {cache_key}"}
+    shown_key = session.cache_key_prefix + shorten(session_key)
+    record = {"kind": "cache entry", "where": f"cache {alias!r}, key {shown_key}"}
     if value is None:
         return {**record, "missing": True}
     return {**record, "decoded": show(value)}
@@ -102,7 +105,7 @@ def cache_record(session, session_key):
 
 def file_record(session, session_key):
     path = session._key_to_file(session_key)
-    record = {"kind": "file", "where": path}
+    record = {"kind": "file", "where": path.replace(session_key, shorten(session_key))}
     try:
         with open(path, "rb") as session_file:
             raw = session_file.read()
@@ -121,7 +124,10 @@ def signed_cookie_record(request):
     }
     if not cookie:
         return {**record, "missing": True}
-    return {**record, "raw": cookie, "decoded": readable_payload(cookie)}
+    # The cookie is the credential: show its payload, not a usable signature.
+    payload, _, signature = cookie.rpartition(":")
+    shown = f"{payload}:{signature[:4]}…" if payload else shorten(cookie)
+    return {**record, "raw": shown, "decoded": readable_payload(cookie)}
 
 
 def readable_payload(signed_value):

@@ -142,6 +142,15 @@ class TestInspector:
         assert "Set-Cookie (none: this response sets no cookie)" in again
         assert "Vary Cookie" in again
 
+    def test_never_shows_a_usable_session_cookie(self, client, engine):
+        """Key (or signed cookie) shortened everywhere: page script must not
+        find in the page what HttpOnly hides from it."""
+        client.get("/ssession")
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page = client.get(reverse("myapp:first-session")).content.decode()
+        assert cookie not in page
+        assert cookie[:8] in page
+
     def test_a_new_visitor_has_no_key(self, client, db):
         page = parse(client.get(reverse("myapp:first-session")))
         assert "None until the first save" in page.text("inspector-key")
