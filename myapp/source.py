@@ -6,6 +6,7 @@ page and the running code cannot disagree.
 """
 
 import inspect
+import sysconfig
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,23 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+# Where installed packages live: Django's own code is shown relative to these.
+PACKAGE_ROOTS = {
+    Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib")
+}
+
+
+def display_path(path):
+    """myapp/views.py for the project, django/contrib/... for Django itself.
+
+    Packages first: the virtualenv may sit inside the project.
+    """
+    path = Path(path).resolve()
+    for root in PACKAGE_ROOTS:
+        if path.is_relative_to(root):
+            return str(path.relative_to(root))
+    return str(path.relative_to(settings.BASE_DIR))
 
 
 @dataclass(frozen=True)
@@ -34,7 +52,8 @@ class Source:
 
 @cache
 def source_of(target):
-    """Source of a function, class or module, or of a project file given by path."""
+    """Source of a function, class or module (the project's or Django's), or of
+    a project file given by its path."""
     if isinstance(target, str):
         path = Path(settings.BASE_DIR, target)
         text, first_line, name = path.read_text(), 1, target
@@ -50,7 +69,7 @@ def source_of(target):
         first_line = max(first_line, 1)  # modules report line 0
     return Source(
         name=name,
-        path=str(path.relative_to(settings.BASE_DIR)),
+        path=display_path(path),
         first_line=first_line,
         text=text,
         html=mark_safe(highlight(text, PythonLexer(), FORMATTER)),

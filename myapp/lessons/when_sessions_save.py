@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -135,7 +136,17 @@ def untouched(request):
     return HttpResponse(render_to_string(RESULTS + "untouched.html", context))
 
 
-SHOWN = (read, write, write_then_fail, EmptyForm, empty, untouched, demo_result)
+# Django's own decision first: when it saves, sets or deletes the cookie, varies.
+SHOWN = (
+    SessionMiddleware.process_response,
+    read,
+    write,
+    write_then_fail,
+    EmptyForm,
+    empty,
+    untouched,
+    demo_result,
+)
 
 urlpatterns = [
     # ex: /lessons/when-sessions-save/
