@@ -28,12 +28,6 @@ OLD_KEY = "old-secret-key-" + "o" * 50
 NEW_KEY = "new-secret-key-" + "n" * 50
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """MD5 hashing keeps these tests fast; the session logic does not change."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ada(db):
     return User.objects.create_user("ada", password=GOOD_PASSWORD)
