@@ -4,6 +4,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from myapp.course import lesson_for_url_name
+from myapp.inspector import shorten
 from myapp.progress import mark_done, mark_opened
 
 
@@ -93,7 +94,7 @@ def header_lines(response):
     for name, morsel in response.cookies.items():
         line = morsel.OutputString()
         if name == settings.SESSION_COOKIE_NAME and morsel.value:
-            line = line.replace(morsel.value, f"{morsel.value[:8]}…", 1)
+            line = line.replace(morsel.value, shorten(morsel.value), 1)
         lines.append(("Set-Cookie", line))
     names = {name.lower() for name, _ in lines}
     if "set-cookie" not in names:
