@@ -1,0 +1,441 @@
+"""Lesson 16: the views sessionbench times, the command itself, and the page
+that charts its results. Benchmarks report; these tests never assert a speed."""
+
+import json
+import os
+import platform
+import re
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import django
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.utils import ConnectionHandler
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+
+from myapp import benchmark
+from myapp.lessons.performance import CART, CART_KEY
+from sitecore.settings import base as base_settings
+from sitecore.settings import db as db_settings
+from tests import services
+from tests.html import parse
+
+# Settings modules every machine can measure; Redis and PostgreSQL add three.
+EVERYWHERE = ("base", "db", "file", "cache", "cached_db", "cookies")
+VIEWS = {
+    "baseline": "myapp:performance-no-session",
+    "read": "myapp:performance-read",
+    "write": "myapp:performance-write",
+}
+
+
+def sessionbench(*arguments):
+    """Run the command; return (what it printed, its progress on stderr)."""
+    out, err = StringIO(), StringIO()
+    call_command("sessionbench", *arguments, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def table_rows(text):
+    """The rows of the printed table, as {settings module: [cells]}."""
+    rows = {}
+    for line in text.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if cells[0] in benchmark.CASES_BY_NAME and len(cells) > 3:
+            rows[cells[0]] = cells
+    return rows
+
+
+def vary(response):
+    return response.get("Vary", "")
+
+
+# --- The three views --------------------------------------------------------
+
+
+class TestNoSessionView:
+    def test_never_touches_the_session(self, client, engine):
+        """Even with a stored session, no Set-Cookie and no Vary: Cookie."""
+        client.get(reverse(VIEWS["write"]))
+        response = client.get(reverse(VIEWS["baseline"]))
+        assert response.content == b"no session"
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert "Cookie" not in vary(response)
+
+
+class TestReadView:
+    def test_a_new_visitor_has_nothing_to_read(self, client, engine):
+        response = client.get(reverse(VIEWS["read"]))
+        assert response.content == b"missing"
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_reads_what_the_write_stored_and_saves_nothing(self, client, engine):
+        """A read loads the session (Vary: Cookie) but sends no new cookie."""
+        client.get(reverse(VIEWS["write"]))
+        response = client.get(reverse(VIEWS["read"]))
+        assert response.content == b"found"
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert "Cookie" in vary(response)
+
+
+class TestWriteView:
+    def test_stores_the_cart_in_the_session(self, client, engine):
+        response = client.get(reverse(VIEWS["write"]))
+        assert response.content == b"missing"
+        assert settings.SESSION_COOKIE_NAME in response.cookies
+        assert client.session[CART_KEY] == CART
+
+    def test_saves_on_every_request(self, client, engine):
+        """Setting a key marks the session modified even with the same value."""
+        client.get(reverse(VIEWS["write"]))
+        again = client.get(reverse(VIEWS["write"]))
+        assert again.content == b"found"
+        assert settings.SESSION_COOKIE_NAME in again.cookies
+
+    def test_is_get_only(self, client, db):
+        assert client.post(reverse(VIEWS["write"])).status_code == 405
+
+
+# --- The database tuning of sitecore/settings/db.py -------------------------
+
+
+def sqlite_connection(settings_module, path):
+    """A connection configured like settings_module's database, on path."""
+    handler = ConnectionHandler(
+        {"default": {**settings_module.DATABASES["default"], "NAME": str(path)}}
+    )
+    return handler["default"]
+
+
+@pytest.fixture
+def own_connections(django_db_blocker):
+    """Let a test open connections of its own (pytest-django blocks them)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.mark.usefixtures("own_connections")
+class TestDatabaseTuning:
+    def test_db_settings_open_sqlite_in_wal_mode(self, tmp_path):
+        """OPTIONS init_command runs on every new SQLite connection."""
+        connection = sqlite_connection(db_settings, tmp_path / "tuned.sqlite3")
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        connection.close()
+
+    def test_base_settings_keep_sqlites_rollback_journal(self, tmp_path):
+        connection = sqlite_connection(base_settings, tmp_path / "default.sqlite3")
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "delete"
+        connection.close()
+
+    def test_db_settings_keep_the_connection_after_a_request(self, tmp_path):
+        """What request_finished does: CONN_MAX_AGE=60 keeps the connection,
+        Django's default 0 closes it."""
+        tuned = sqlite_connection(db_settings, tmp_path / "tuned.sqlite3")
+        default = sqlite_connection(base_settings, tmp_path / "default.sqlite3")
+        for connection in (tuned, default):
+            connection.ensure_connection()
+            connection.close_if_unusable_or_obsolete()
+        assert tuned.connection is not None
+        assert default.connection is None
+        tuned.close()
+
+
+# --- python manage.py sessionbench ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    """One tiny in-process run of every case, shared by the tests below."""
+    path = tmp_path_factory.mktemp("bench") / "latest.json"
+    output, progress = sessionbench(
+        "--requests", "3", "--rounds", "2", "--json", str(path)
+    )
+    return output, progress, json.loads(path.read_text())
+
+
+class TestSessionbench:
+    def test_prints_a_row_per_engine_measured(self, bench):
+        output, _, results = bench
+        rows = table_rows(output)
+        measured = [result["settings"] for result in results["results"]]
+        assert list(rows) == measured
+        assert set(EVERYWHERE) <= set(measured)
+        skipped = {entry["settings"] for entry in results["skipped"]}
+        assert set(measured) | skipped == set(benchmark.CASES_BY_NAME)
+        for name in skipped:
+            assert f"skipped {name}:" in output
+
+    def test_ratios_are_positive_and_match_the_json(self, bench):
+        output, _, results = bench
+        rows = table_rows(output)
+        (header_line,) = [
+            line for line in output.splitlines() if line.startswith("settings ")
+        ]
+        header = re.split(r"\s{2,}", header_line.strip())
+        for result in results["results"]:
+            row = dict(zip(header, rows[result["settings"]], strict=True))
+            for kind in ("read", "write"):
+                ratio = result[kind]["ratio"]
+                assert ratio > 0
+                assert row[f"{kind} ratio"] == f"{ratio:.2f}"
+                assert float(row[f"{kind} ms"]) > 0
+
+    def test_every_request_found_its_session(self, bench):
+        """In process there is one store: every read and write had the session."""
+        _, _, results = bench
+        for result in results["results"]:
+            assert result["read"]["found"] == 1.0
+            assert result["write"]["found"] == 1.0
+
+    def test_json_says_when_where_and_with_what(self, bench):
+        _, _, results = bench
+        benchmark.check_results(results)
+        measured_at = datetime.fromisoformat(results["date"])
+        assert datetime.now(UTC) - measured_at < timedelta(hours=1)
+        assert results["mode"] == "in-process"
+        assert results["machine"]["cpu_count"] == os.cpu_count()
+        assert results["machine"]["platform"] == platform.platform()
+        assert results["python"] == platform.python_version()
+        assert results["django"] == django.get_version()
+        assert results["options"]["requests"] == 3
+        assert results["options"]["rounds"] == 2
+        for result in results["results"]:
+            for kind in benchmark.KINDS:
+                stats = result[kind]
+                assert stats["requests_per_second"] > 0
+                assert 0 < stats["p50_ms"] <= stats["p99_ms"]
+
+    def test_engines_follow_the_settings_modules(self, bench):
+        _, _, results = bench
+        engines = {r["settings"]: r["engine"] for r in results["results"]}
+        assert engines["base"] == engines["db"] == "db"
+        assert engines["cookies"] == "signed_cookies"
+        assert engines["cached_db"] == "cached_db"
+
+    def test_measures_redis_when_it_answers(self, bench):
+        services.require_redis()
+        measured = {result["settings"] for result in bench[2]["results"]}
+        assert {"redis", "redis_cached_db"} <= measured
+
+    def test_measures_postgresql_when_it_answers(self, bench):
+        services.require_postgres()
+        measured = {result["settings"] for result in bench[2]["results"]}
+        assert "postgres" in measured
+
+
+class TestSessionbenchOptions:
+    def test_http_measures_gunicorn_workers_sharing_the_database(self, tmp_path):
+        """Two workers share the db store: every request found its session."""
+        path = tmp_path / "http.json"
+        output, _ = sessionbench(
+            "--http", "--only", "db", "--requests", "4", "--rounds", "1",
+            "--concurrency", "2", "--json", str(path),
+        )  # fmt: skip
+        results = json.loads(path.read_text())
+        benchmark.check_results(results)
+        assert results["mode"] == "http"
+        assert results["options"]["workers"] == 2
+        assert results["options"]["concurrency"] == 2
+        (result,) = results["results"]
+        assert result["write"]["found"] == result["read"]["found"] == 1.0
+        assert "db" in table_rows(output)
+        assert "write p99 ms" in output
+
+    def test_an_unreachable_redis_is_skipped_with_how_to_start_it(self, monkeypatch):
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{services.free_port()}/0")
+        output, _ = sessionbench("--only", "redis", "--requests", "1", "--rounds", "1")
+        assert table_rows(output) == {}
+        assert "skipped redis: the cache does not answer" in output
+        assert "redis-server" in output
+
+    @pytest.mark.parametrize("option", ["--requests", "--rounds", "--concurrency"])
+    def test_counts_below_one_are_refused(self, option):
+        with pytest.raises(CommandError, match=f"{option} must be 1 or more"):
+            sessionbench(option, "0", "--only", "cookies")
+
+
+# --- The lesson page --------------------------------------------------------
+
+
+def given_results(**ratios):
+    """A results file as sessionbench writes it, with these read/write ratios."""
+    results = []
+    for number, (name, (read, write)) in enumerate(ratios.items(), start=1):
+        case = benchmark.CASES_BY_NAME[name]
+
+        def stats(ratio, found=1.0, base=number):
+            return {
+                "requests_per_second": round(1000 * ratio, 1),
+                "p50_ms": round(base / ratio, 3),
+                "p99_ms": round(3 * base / ratio, 3),
+                "ratio": ratio,
+                "found": found,
+            }
+
+        baseline = stats(1.0)
+        del baseline["ratio"], baseline["found"]
+        results.append(
+            {
+                "settings": name,
+                "store": case.store,
+                "engine": "db" if name in ("base", "db") else name,
+                "baseline": baseline,
+                "read": stats(read),
+                "write": stats(write, found=0.5),
+            }
+        )
+    return {
+        "schema": benchmark.SCHEMA,
+        "date": "2030-01-02T03:04:05+00:00",
+        "mode": "http",
+        "machine": {"platform": "Testix-1.0", "processor": "Abacus", "cpu_count": 7},
+        "python": "3.99.0",
+        "django": "9.9",
+        "options": {
+            "requests": 11,
+            "rounds": 3,
+            "http": True,
+            "concurrency": 4,
+            "workers": 2,
+        },
+        "results": results,
+        "skipped": [{"settings": "redis", "store": "Redis", "reason": "not here"}],
+    }
+
+
+@pytest.fixture
+def latest(tmp_path, monkeypatch):
+    """Point the page at a results file of the test's own."""
+    path = tmp_path / "latest.json"
+    monkeypatch.setattr(benchmark, "LATEST_RESULTS", path)
+    return path
+
+
+def bars_of(page):
+    return {
+        (bar["data-settings"], bar["data-kind"]): bar
+        for bar in page.select("#performance-chart rect.bar")
+    }
+
+
+class TestPage:
+    def test_charts_a_bar_per_engine_and_view(self, client, db, latest):
+        benchmark.write_results(
+            given_results(base=(0.25, 0.1), cookies=(0.9, 0.6)), latest
+        )
+        page = parse(client.get(reverse("myapp:performance")))
+        bars = bars_of(page)
+        assert {key: bar["data-value"] for key, bar in bars.items()} == {
+            ("base", "read"): "0.25",
+            ("base", "write"): "0.10",
+            ("cookies", "read"): "0.90",
+            ("cookies", "write"): "0.60",
+        }
+        # Lengths are proportional to the ratios.
+        per_unit = {float(b["width"]) / float(b["data-value"]) for b in bars.values()}
+        assert max(per_unit) - min(per_unit) < 0.01 * max(per_unit)
+
+    def test_a_ratio_above_one_stretches_the_axis(self, client, db, latest):
+        benchmark.write_results(given_results(cache=(1.3, 0.8)), latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        ticks = [t.get_text() for t in page.select("#performance-chart .tick-label")]
+        assert ticks[-1] == "1.50"
+
+    def test_table_numbers_match_the_file(self, client, db, latest):
+        given = given_results(db=(0.5, 0.2), file=(0.7, 0.3))
+        benchmark.write_results(given, latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        for result in given["results"]:
+            cells = [
+                cell.get_text(strip=True)
+                for cell in page.by_id(
+                    f"performance-row-{result['settings']}"
+                ).find_all(["th", "td"])
+            ]
+            assert cells == [
+                result["settings"],
+                result["engine"],
+                result["store"],
+                floatformat(result["read"]["ratio"], 2),
+                floatformat(result["write"]["ratio"], 2),
+                floatformat(result["baseline"]["p50_ms"], 2),
+                floatformat(result["read"]["p50_ms"], 2),
+                floatformat(result["write"]["p50_ms"], 2),
+                "100% / 50%",
+            ]
+
+    def test_found_column_only_when_a_session_went_missing(self, client, db, latest):
+        given = given_results(db=(0.5, 0.2))
+        benchmark.write_results(given, latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert "Session found" in page.text("performance-table")
+        assert page.has_id("performance-found")
+        given["results"][0]["write"]["found"] = 1.0
+        benchmark.write_results(given, latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert "Session found" not in page.text("performance-table")
+        assert not page.has_id("performance-found")
+
+    def test_says_which_run_it_shows(self, client, db, latest):
+        benchmark.write_results(given_results(db=(0.5, 0.2)), latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert "The latest run on this machine" in page.text("performance-source")
+        machine = page.text("performance-machine")
+        assert (
+            "2030-01-02T03:04:05+00:00, http, 11 requests per view × 3 rounds"
+            in machine
+        )
+        assert "Testix-1.0, Abacus, 7 CPUs" in machine
+        assert "Django 9.9, Python 3.99.0" in machine
+        assert "Not measured: redis (Redis): not here" in page.text(
+            "performance-skipped"
+        )
+
+    def test_chart_is_labelled_for_screen_readers(self, client, db, latest):
+        benchmark.write_results(given_results(db=(0.5, 0.2)), latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        chart = page.by_id("performance-chart")
+        assert chart["role"] == "img"
+        for label_id in chart["aria-labelledby"].split():
+            assert page.text(label_id)
+
+    def test_without_a_run_it_shows_the_reference(self, client, db, latest):
+        reference = benchmark.read_results(benchmark.REFERENCE_RESULTS)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert "The reference run" in page.text("performance-source")
+        assert reference["date"] in page.text("performance-machine")
+        shown = {(key, bar["data-value"]) for key, bar in bars_of(page).items()}
+        assert shown == {
+            ((result["settings"], kind), floatformat(result[kind]["ratio"], 2))
+            for result in reference["results"]
+            for kind in ("read", "write")
+        }
+
+    @pytest.mark.parametrize(
+        "content", ["{not json", '{"schema": 1}', json.dumps({"schema": 99})]
+    )
+    def test_a_broken_run_falls_back_to_the_reference(
+        self, client, db, latest, content
+    ):
+        latest.write_text(content)
+        response = client.get(reverse("myapp:performance"))
+        assert response.status_code == 200
+        source = parse(response).text("performance-source")
+        assert "The reference run" in source
+        assert "could not be read" in source
+
+
+class TestReference:
+    def test_reference_is_a_complete_run_of_this_command(self):
+        """Measured on the course machine with Redis and PostgreSQL running."""
+        reference = benchmark.read_results(benchmark.REFERENCE_RESULTS)
+        measured = [result["settings"] for result in reference["results"]]
+        assert measured == list(benchmark.CASES_BY_NAME)
+        assert reference["skipped"] == []
