@@ -21,7 +21,7 @@ class RememberForm(forms.Form):
 
 
 def cookies_received(request):
-    """The Cookie header exactly as this request brought it, cookie by cookie.
+    """The Cookie header this request brought, cookie by cookie.
 
     The session cookie's value is cut to 8 characters: HttpOnly keeps it from
     page scripts, so the page must not print it whole either.
