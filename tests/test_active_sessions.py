@@ -99,18 +99,12 @@ def row_of(client):
 
 
 @pytest.fixture
-def fast_hashing(settings):
-    # Real password hashing is slow on purpose; these tests hash many times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def ada(db, fast_hashing):
+def ada(db):
     return User.objects.create_user("ada", password="correct horse battery")
 
 
 @pytest.fixture
-def bob(db, fast_hashing):
+def bob(db):
     return User.objects.create_user("bob", password="correct horse battery")
 
 
