@@ -6,19 +6,21 @@ import pytest
 from django.contrib.sessions.backends.file import SessionStore as FileStore
 from django.core.cache import caches
 
-# The engine settings modules of sitecore/settings/ that run on any machine.
-ENGINES = ("db", "file", "cache", "cached_db", "cookies")
+# The engine settings modules of sitecore/settings/ that run on any machine;
+# "active" is the course's own engine (lesson 19).
+ENGINES = ("db", "file", "cache", "cached_db", "cookies", "active")
 # Engines whose data lives on the server, so a stored record can be checked.
-SERVER_ENGINES = ("db", "file", "cache", "cached_db")
+SERVER_ENGINES = ("db", "file", "cache", "cached_db", "active")
 
 
 def settings_of(module_name):
-    """The session and cache settings a settings module defines."""
+    """The session, cache and middleware settings a settings module defines
+    (the active-sessions engine brings its own SessionMiddleware)."""
     module = importlib.import_module(f"sitecore.settings.{module_name}")
     return {
         name: getattr(module, name)
         for name in dir(module)
-        if name.startswith("SESSION_") or name == "CACHES"
+        if name.startswith("SESSION_") or name in ("CACHES", "MIDDLEWARE")
     }
 
 

@@ -179,6 +179,7 @@ class TestInspector:
             "file": "sessionid",
             "cache": "django.contrib.sessions.cache",
             "cached_db": "django.contrib.sessions.cached_db",
+            "active": "myapp_activesession row",
         }[server_engine]
         assert where in stored
 
