@@ -1,9 +1,13 @@
 """Lesson 6: the visit counter."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from myapp.lessons.visit_counter import VISITS_KEY
 from myapp.progress import PROGRESS_KEY
@@ -38,6 +42,22 @@ class TestCount:
             assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
             headers = parse(response).text("response-headers")
             assert f"Set-Cookie {COOKIE}={cookie.value[:8]}…" in headers
+
+    def test_every_count_moves_the_stored_expiry_forward(
+        self, client, use_settings, db
+    ):
+        """Expiry counts from the last save: a count renews a row that was
+        about to expire to the full SESSION_COOKIE_AGE from now."""
+        use_settings("db")
+        client.get(COUNT)
+        key = client.cookies[COOKIE].value
+        Session.objects.filter(pk=key).update(
+            expire_date=timezone.now() + timedelta(minutes=1)
+        )
+        client.get(COUNT)
+        renewed = Session.objects.get(pk=key).expire_date - timezone.now()
+        age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        assert age - timedelta(minutes=1) < renewed <= age
 
     def test_server_side_engines_resend_the_same_key(self, client, server_engine):
         keys = {client.get(COUNT).cookies[COOKIE].value for _ in range(3)}
