@@ -88,8 +88,13 @@ class SessionStore(DBStore):
         users = self._user_lookup(data)
         return await users.afirst() if users is not None else None
 
-    # DBStore's own loaders (the same in Django 5.2 and 6.1), extended to
-    # remember the row's activity columns without another query.
+    # DBStore's loaders, extended to remember the row's activity columns
+    # without a second query. They are private: Django documents only
+    # get_model_class() and create_model_instance() for subclasses. A public
+    # override of load() would need a copy of this method or another query
+    # per request. It is the same in Django 5.2 and 6.1, cached_db calls it
+    # too, and tests/test_active_sessions.py's last-activity tests fail if a
+    # Django release renames it.
     def _get_session_from_db(self):
         row = super()._get_session_from_db()
         self._stored_activity = self._activity_of(row)
@@ -156,6 +161,7 @@ class ActiveSessionMiddleware(SessionMiddleware):
 
 
 def column(name):
+    """A field of the session model: its max_length and spelling rule the values."""
     return SessionStore.get_model_class()._meta.get_field(name)
 
 
@@ -176,8 +182,8 @@ def ip_address_of(request):
     address = request.META.get("REMOTE_ADDR", "")
     try:
         ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    # The column's own spelling (IPv6 compressed), so it compares equal to
-    # what a load reads back.
-    return column("ip_address").to_python(address)
+        # The column's own spelling (IPv6 compressed, no zone), so it compares
+        # equal to what a load reads back.
+        return column("ip_address").to_python(address)
+    except (ValueError, ValidationError):
+        return None  # no address, or one the column cannot hold

@@ -11,6 +11,9 @@ class ActiveSession(AbstractBaseSession):
 
     Plain columns, so "every session of this user" is one indexed query;
     in django_session the user id hides inside the signed data of each row.
+    The store fills them (myapp.active_sessions): write sessions through it.
+    ``ActiveSession.objects.save()`` is Django's BaseSessionManager.save(): it
+    builds the row from key, data and expiry alone, resetting the rest.
     """
 
     # Deleting a user deletes their sessions: a session of nobody is useless.
@@ -27,7 +30,8 @@ class ActiveSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        # Imported here: the engine module imports this model lazily too.
+        # Imported when called, as Django's Session model does: the engine
+        # imports this model the same way, so neither needs the other loaded.
         from myapp.active_sessions import SessionStore
 
         return SessionStore

@@ -11,12 +11,17 @@ Signed cookies are not run through it, as Django overrides these tests for
 them too: the data travels in the cookie, so there is no stored record to
 exist, delete, expire or bring back.
 
-The async methods (aload, asave, aexists, adelete, acreate, acycle_key,
-aflush, aclear_expired) exist in Django 5.2 and 6.1; each async test runs its
-scenario through ``async_to_sync``, which sends the ORM work back to the test
-thread and so into the test's transaction.
+DatabaseSessionContract adds what Django's DatabaseSessionTests check of a
+session model (the row, its manager, clearsessions), for the engines that
+keep one: Django's db engine and the course's.
+
+The async methods (aget, aset, aload, asave, aexists, adelete, acreate,
+acycle_key, aflush, aclear_expired ...) exist in Django 5.2 and 6.1; each
+async test runs its scenario through ``async_to_sync``, which sends the ORM
+work back to the test thread and so into the test's transaction.
 """
 
+import inspect
 import logging
 from datetime import timedelta
 from importlib import import_module
@@ -25,6 +30,55 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.core import signing
+from django.core.management import call_command
+
+
+async def _wait_for(coroutine):
+    return await coroutine
+
+
+def run(step, session):
+    """Apply one step to the session; an async step (one that returns a
+    coroutine) runs through async_to_sync, as an async view's would."""
+    result = step(session)
+    if inspect.iscoroutine(result):
+        result = async_to_sync(_wait_for)(result)
+    return result
+
+
+# What views do to a loaded session ({"x": 1}), in both APIs. A read marks it
+# accessed (SessionMiddleware adds Vary: Cookie); a write also marks it
+# modified, which is what makes the middleware save it and send the cookie.
+READS = {
+    "get": lambda s: s.get("x"),
+    "aget": lambda s: s.aget("x"),
+    "getitem": lambda s: s["x"],
+    "in": lambda s: "x" in s,
+    "ahas_key": lambda s: s.ahas_key("x"),
+    "keys": lambda s: list(s.keys()),
+    "akeys": lambda s: s.akeys(),
+    "values": lambda s: list(s.values()),
+    "avalues": lambda s: s.avalues(),
+    "items": lambda s: list(s.items()),
+    "aitems": lambda s: s.aitems(),
+    "pop a missing key": lambda s: s.pop("missing", None),
+    "apop a missing key": lambda s: s.apop("missing", None),
+    "setdefault a present key": lambda s: s.setdefault("x", 2),
+    "asetdefault a present key": lambda s: s.asetdefault("x", 2),
+}
+WRITES = {
+    "setitem": (lambda s: s.__setitem__("y", 2), {"x": 1, "y": 2}),
+    "aset": (lambda s: s.aset("y", 2), {"x": 1, "y": 2}),
+    "delitem": (lambda s: s.__delitem__("x"), {}),
+    "pop": (lambda s: s.pop("x"), {}),
+    "apop": (lambda s: s.apop("x"), {}),
+    "setdefault a new key": (lambda s: s.setdefault("y", 2), {"x": 1, "y": 2}),
+    "asetdefault a new key": (lambda s: s.asetdefault("y", 2), {"x": 1, "y": 2}),
+    "update": (lambda s: s.update({"y": 2}), {"x": 1, "y": 2}),
+    "aupdate": (lambda s: s.aupdate({"y": 2}), {"x": 1, "y": 2}),
+    "clear": (lambda s: s.clear(), {}),
+}
 
 
 class SessionStoreContract:
@@ -43,6 +97,36 @@ class SessionStoreContract:
         session = backend()
         yield session
         session.delete()  # leave no record behind (files, cache entries)
+
+    @pytest.fixture
+    def loaded(self, backend, session):
+        """A stored session {"x": 1} as the next request's store finds it."""
+        session["x"] = 1
+        session.save()
+        return backend(session.session_key)
+
+    # --- Reading and writing: the flags SessionMiddleware acts on -------------
+
+    @pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+    def test_a_read_marks_the_session_accessed_not_modified(self, loaded, read):
+        run(read, loaded)
+        assert loaded.accessed is True
+        assert loaded.modified is False
+
+    @pytest.mark.parametrize(("write", "stored"), WRITES.values(), ids=WRITES.keys())
+    def test_a_write_marks_the_session_modified_and_is_saved(
+        self, backend, loaded, write, stored
+    ):
+        run(write, loaded)
+        assert loaded.accessed is True
+        assert loaded.modified is True
+        loaded.save()
+        assert backend(loaded.session_key).load() == stored
+
+    def test_pop_without_a_default_raises_keyerror(self, loaded):
+        with pytest.raises(KeyError):
+            loaded.pop("missing")
+        assert loaded.modified is False
 
     # --- Saving and loading -------------------------------------------------
 
@@ -218,6 +302,17 @@ class SessionStoreContract:
         session._session_key = key
         assert session.session_key is None
 
+    def test_a_key_of_eight_characters_is_accepted(self, session):
+        session._session_key = "12345678"
+        assert session.session_key == "12345678"
+
+    def test_a_session_with_a_key_is_not_empty_even_without_data(self, session):
+        """is_empty(), not truthiness, is what SessionMiddleware asks (an
+        empty session is falsy on Django 6.1 and truthy on 5.2)."""
+        assert session.is_empty() is True
+        session.create()
+        assert session.is_empty() is False
+
     def test_session_key_is_read_only(self, session):
         with pytest.raises(AttributeError):
             session.session_key = "12345678"
@@ -226,6 +321,22 @@ class SessionStoreContract:
 
     def test_default_expiry_is_session_cookie_age(self, session):
         assert session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+    def test_a_custom_expiry_is_stored_with_the_session(self, backend, session):
+        session["x"] = 1
+        session.set_expiry(timedelta(seconds=60))
+        session.save()
+        assert 50 < backend(session.session_key).get_expiry_age() <= 60
+
+    def test_expiry_zero_ends_at_browser_close_and_is_stored(self, backend, session):
+        """set_expiry(0): a cookie without Max-Age; the store keeps the
+        default age meanwhile."""
+        session["x"] = 1
+        session.set_expiry(0)
+        session.save()
+        later = backend(session.session_key)
+        assert later.get_expire_at_browser_close() is True
+        assert later.get_expiry_age() == settings.SESSION_COOKIE_AGE
 
     def test_an_expired_session_loads_empty(self, backend, session):
         session["foo"] = "bar"
@@ -276,6 +387,15 @@ class SessionStoreContract:
 
     # --- Corruption and concurrency ---------------------------------------------
 
+    def test_decode_reverses_encode(self, session):
+        data = {"a test key": "a test value", "cart": [1, 2]}
+        assert session.decode(session.encode(data)) == data
+
+    def test_signed_data_that_is_not_json_decodes_to_an_empty_session(self, session):
+        """A valid signature over bytes the serializer cannot read."""
+        signed = signing.TimestampSigner(salt=session.key_salt).sign("not json")
+        assert session.decode(signed) == {}
+
     @pytest.mark.parametrize(
         "garbage", ["Zmxhc2tkajphbGtkamY=", "bad:encoded:value", "not base64 !"]
     )
@@ -318,3 +438,53 @@ class SessionStoreContract:
             return await backend().aexists(key), await backend(key).aload()
 
         assert async_to_sync(scenario)() == (False, {})
+
+
+class DatabaseSessionContract(SessionStoreContract):
+    """What a database-backed store keeps on top: a model row per session."""
+
+    @pytest.fixture
+    def model(self, backend):
+        return backend.get_model_class()
+
+    def test_a_row_is_named_by_its_key(self, model, session):
+        session["x"] = 1
+        session.save()
+        assert str(model.objects.get(pk=session.session_key)) == session.session_key
+
+    def test_get_decoded_reads_the_row(self, model, session):
+        session["x"] = 1
+        session.save()
+        assert model.objects.get(pk=session.session_key).get_decoded() == {"x": 1}
+
+    def test_the_managers_save_writes_data_the_store_loads(self, model, session):
+        session["y"] = 1
+        session.save()
+        row = model.objects.get(pk=session.session_key)
+        model.objects.save(row.session_key, {"y": 2}, row.expire_date)
+        del session._session_cache  # forget what is in memory: load again
+        assert session["y"] == 2
+
+    def test_clearsessions_deletes_only_expired_rows(self, backend, model, session):
+        session["foo"] = "bar"
+        session.set_expiry(3600)
+        session.save()
+        expired = backend()
+        expired["foo"] = "bar"
+        expired.set_expiry(-3600)
+        expired.save()
+        assert model.objects.count() == 2
+        call_command("clearsessions")
+        assert list(model.objects.values_list("pk", flat=True)) == [session.session_key]
+
+    def test_a_row_with_corrupted_data_loads_as_an_empty_session(
+        self, backend, model, session, caplog
+    ):
+        session["user"] = "ada"
+        session.save()
+        model.objects.filter(pk=session.session_key).update(
+            session_data="not-what-django-wrote"
+        )
+        with caplog.at_level(logging.WARNING, "django.security.SuspiciousSession"):
+            assert backend(session.session_key).load() == {}
+        assert "Session data corrupted" in caplog.text
