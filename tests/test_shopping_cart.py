@@ -5,7 +5,12 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from myapp.lessons.shopping_cart import BROKEN_CART_KEY, CART_KEY, MAX_QUANTITY
+from myapp.lessons.shopping_cart import (
+    BROKEN_CART_KEY,
+    CART_KEY,
+    MAX_QUANTITY,
+    PRODUCTS,
+)
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
 
@@ -216,6 +221,13 @@ class TestBadInput:
         assert COOKIE not in response.cookies
         assert stored(client) == before
 
+    def test_the_refused_value_stays_in_the_form(self, client, db):
+        """The learner sees what was refused, not a reset form."""
+        page = parse(client.post(QUANTITY, {"product": "9", "quantity": "abc"}))
+        assert page.by_id("any-quantity")["value"] == "abc"
+        selected = page.select("#any-product option[selected]")
+        assert [option["value"] for option in selected] == ["9"]
+
     @pytest.mark.parametrize("url", [ADD, BROKEN_ADD, REMOVE])
     @pytest.mark.parametrize("product", ["9", "", "one", "1 "])
     def test_unknown_products_are_refused_everywhere(
@@ -260,6 +272,17 @@ class TestPage:
         assert page.has_id("cart-line-1")
         assert not page.has_id("cart-line-42")
         assert page.text("cart-total") == "€3.50"
+
+    def test_every_button_names_its_product(self, client, db):
+        """Out of its table row (a screen reader's list of buttons) an "Add one"
+        or "Remove" still says which product it acts on."""
+        client.post(ADD, {"product": "2"})
+        page = parse(client.get(PAGE))
+        for form in page.forms():
+            button = form.find("button", attrs={"name": "product"})
+            if button is not None and form["action"] in (ADD, BROKEN_ADD, REMOVE):
+                name = PRODUCTS[button["value"]].name
+                assert name in button.get_text(" "), form["action"]
 
     def test_every_button_posts_with_a_token(self, client, engine):
         client.post(ADD, {"product": "1"})
