@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -189,6 +190,27 @@ class TestVaryCookie:
         response = client.get(reverse("myapp:index"), HTTP_HOST="evil.example")
         assert response.status_code == 400
         assert theme_of(response) == "dark"
+
+    def test_the_csrf_failure_page_follows_the_theme(self, engine):
+        """The 403 for a missing CSRF token is rendered with the request."""
+        client = Client(enforce_csrf_checks=True)
+        put_in_session(client, **{THEME_KEY: "dark"})
+        response = client.post(FORGET)
+        assert response.status_code == 403
+        assert theme_of(response) == "dark"
+
+    def test_the_503_page_does_not(self, client, engine, rf):
+        """An unreachable store gets a 503 rendered without the request: the
+        theme would have to be read from the store that failed."""
+        client.post(SET, {"theme": "dark"})
+        request = rf.get("/")
+        request.session = client.session
+        try:
+            raise OperationalError("the database did not answer")
+        except OperationalError:
+            response = get_resolver().resolve_error_handler(500)(request)
+        assert response.status_code == 503
+        assert theme_of(response) == DEFAULT_THEME
 
     def test_the_500_page_does_not(self, client, engine, rf):
         """The 500 handler renders without the request, so no stored theme applies."""
