@@ -1,14 +1,21 @@
 """Lesson 17: fixation, cookie flags, signed cookies and SECRET_KEY rotation."""
 
 import logging
+import secrets
 from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.core import signing
-from django.test import override_settings
+from django.http import HttpResponse
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from myapp.lessons.security import (
@@ -18,7 +25,9 @@ from myapp.lessons.security import (
     SAMPLE_DATA,
     SIGNED_COOKIE_SALT,
     TAMPER_KEY,
+    TAMPER_SALT,
 )
+from tests.browser import chromium, live_site
 from tests.html import parse
 
 PAGE = reverse("myapp:security")
@@ -44,6 +53,13 @@ def store_class():
 def change_one_character(value, index):
     replacement = "A" if value[index] != "A" else "B"
     return value[:index] + replacement + value[index + 1 :]
+
+
+def revealed(secret, page, shown=8):
+    """The runs of ``shown`` characters of ``secret`` that the page contains,
+    other than its first ``shown``: a page may show a key's start, no more."""
+    runs = (secret[i : i + shown] for i in range(1, len(secret) - shown + 1))
+    return [run for run in runs if run in page]
 
 
 def corrupted_warnings(caplog):
@@ -137,11 +153,26 @@ class TestCookieFlags:
 
     def test_page_shows_the_running_settings(self, client, db):
         page = parse(client.get(PAGE))
-        assert "True" in page.text("flag-httponly")
-        assert "'Lax'" in page.text("flag-samesite")
-        assert "None" in page.text("flag-domain")
-        assert "'/'" in page.text("flag-path")
-        assert "False" in page.text("flag-secure")
+        assert page.text("flag-httponly-value") == "True"
+        assert page.text("flag-secure-value") == "False"
+        assert page.text("flag-samesite-value") == "'Lax'"
+        assert page.text("flag-domain-value") == "None"
+        assert page.text("flag-path-value") == "'/'"
+        assert page.text("flag-csrf-value") == (
+            "HTTPONLY=False , SECURE=False , SAMESITE='Lax'"
+        )
+
+    def test_page_follows_the_settings(self, client, db):
+        """Read from settings at each request, not written into the template."""
+        with override_settings(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_SAMESITE="Strict",
+            SESSION_COOKIE_DOMAIN="example.com",
+        ):
+            page = parse(client.get(PAGE, secure=True))
+        assert page.text("flag-secure-value") == "True"
+        assert page.text("flag-samesite-value") == "'Strict'"
+        assert page.text("flag-domain-value") == "'example.com'"
 
     def test_page_script_box_names_the_cookie_and_loads_the_script(self, client, db):
         """The box security.js fills, and what it says without JavaScript."""
@@ -150,10 +181,7 @@ class TestCookieFlags:
         assert box["data-session-cookie-name"] == settings.SESSION_COOKIE_NAME
         assert "JavaScript is off" in page.text("document-cookie")
         scripts = [tag["src"] for tag in page.select("script[src]")]
-        assert "/static/js/security.js" in scripts
-        script = (settings.BASE_DIR / "static/js/security.js").read_text()
-        assert "document.cookie" in script
-        assert "document-cookie-verdict" in script
+        assert "/static/js/security.js" in scripts  # run by TestInABrowser
 
 
 class TestSignedCookies:
@@ -184,12 +212,22 @@ class TestSignedCookies:
         assert response.status_code == 200
         assert "as the signed_cookies engine would put it" in parse(response).text()
 
-    def test_sample_is_a_real_signed_session(self, client, db):
-        """The form's value is what the signed_cookies engine would load."""
+    def test_sample_is_signed_for_the_demo_only(self, client, db):
+        """Signed as the engine signs a cookie, but with the demo's salt: the
+        engine does not load it, so the page holds no usable session cookie."""
         page = parse(client.get(PAGE))
         sample = page.by_id("id_value").get_text().strip()
-        loaded = signing.loads(sample, salt=SIGNED_COOKIE_SALT)
-        assert loaded == SAMPLE_DATA
+        assert signing.loads(sample, salt=TAMPER_SALT) == SAMPLE_DATA
+        with pytest.raises(signing.BadSignature):
+            signing.loads(sample, salt=SIGNED_COOKIE_SALT)
+        assert SignedCookieStore(sample).load() == {}
+
+    def test_sample_as_a_cookie_gives_an_empty_session(self, client, use_settings, db):
+        use_settings("cookies")
+        sample = parse(client.get(PAGE)).by_id("id_value").get_text().strip()
+        client.cookies[settings.SESSION_COOKIE_NAME] = sample
+        items = parse(client.get(PAGE)).inspector_items()
+        assert not {"user", "is_staff"} & set(items)
 
     def test_unchanged_sample_is_accepted(self, client, db):
         page = parse(client.get(PAGE))
@@ -259,6 +297,20 @@ class TestSignedCookies:
         assert session_cookie(client) != tampered
         assert "sname" not in store_class()(session_cookie(client)).load()
         assert not corrupted_warnings(caplog)
+
+    def test_django_sends_a_cookie_too_big_for_browsers(self, use_settings, db):
+        """No size check anywhere: a session over 4096 bytes goes out as is,
+        for the browser to drop."""
+        use_settings("cookies")
+
+        def view(request):
+            # Random text: compression cannot bring it under the limit.
+            request.session["big"] = secrets.token_urlsafe(4000)
+            return HttpResponse()
+
+        response = SessionMiddleware(view)(RequestFactory().get("/"))
+        assert response.status_code == 200
+        assert len(response.cookies[settings.SESSION_COOKIE_NAME].value) > 4096
 
     def test_corrupted_server_record_is_logged(self, client, use_settings, db, caplog):
         """The "Session data corrupted" warning comes from decode(), used by
@@ -366,3 +418,120 @@ class TestRotation:
         with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
             session = DBStore(session_cookie(client))
             assert session["sname"] == "irfan"
+
+
+class TestCheckDeploy:
+    def test_page_lists_what_check_deploy_reports_here(self, client, db):
+        """The running (development) settings: cookies not Secure, no HSTS,
+        no https redirect."""
+        warnings = parse(client.get(PAGE)).text("deploy-warnings")
+        for check_id in ("W012", "W016", "W004", "W008"):
+            assert f"security.{check_id}" in warnings
+        assert "SESSION_COOKIE_SECURE is not set to True" in warnings
+
+    def test_each_setting_fixed_leaves_the_list(self, client, db):
+        with override_settings(SESSION_COOKIE_SECURE=True):
+            warnings = parse(client.get(PAGE)).text("deploy-warnings")
+        assert "security.W012" not in warnings
+        assert "security.W016" in warnings
+
+    def test_production_https_settings_leave_no_warning(self, client, db):
+        https = {
+            "SESSION_COOKIE_SECURE": True,
+            "CSRF_COOKIE_SECURE": True,
+            "SECURE_SSL_REDIRECT": True,
+            "SECURE_HSTS_SECONDS": 31536000,
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+            "SECURE_HSTS_PRELOAD": True,
+        }
+        with override_settings(**https):
+            warnings = parse(client.get(PAGE, secure=True)).text("deploy-warnings")
+        assert warnings.startswith("No warning")
+
+
+class TestNoUsableCookieInThePages:
+    """Page script can read the whole page: what HttpOnly hides from it must
+    not be written into the HTML, whatever the engine and the demo."""
+
+    def test_after_every_demo_only_a_key_start_is_shown(self, client, engine):
+        User.objects.create_user("ada", password="correct-horse-42")
+        client.post(
+            reverse("myapp:authentication-login"),
+            {"login-username": "ada", "login-password": "correct-horse-42"},
+        )
+        client.post(LOGIN)
+        client.post(REPLAY)
+        sample = parse(client.get(PAGE)).by_id("id_value").get_text().strip()
+        client.post(TAMPER, {"value": sample})
+        cookie = session_cookie(client)
+        # A server key is the secret; a signed cookie's secret is its signature.
+        secret = cookie.rpartition(":")[2]
+        for url in (PAGE, reverse("myapp:authentication")):
+            html = client.get(url).content.decode()
+            assert cookie not in html
+            assert not revealed(secret, html)
+
+    def test_the_signed_copy_of_a_server_session_is_cut_short(self, client, db):
+        """Under a server engine the page signs your data as the signed_cookies
+        engine would: the signature it shows is too short to use."""
+        client.get("/ssession")
+        page = parse(client.get(PAGE))
+        signed = (
+            f"{page.text('own-cookie-payload')}:{page.text('own-cookie-timestamp')}"
+        )
+        signature = signing.TimestampSigner(salt=SIGNED_COOKIE_SALT).signature(signed)
+        assert page.text("own-cookie-signature") == f"{signature[:8]}…"
+        assert not revealed(signature, client.get(PAGE).content.decode())
+
+
+@pytest.fixture(scope="module")
+def browser_and_site():
+    with live_site() as site, chromium() as browser:
+        yield browser, site
+
+
+@pytest.mark.browser
+class TestInABrowser:
+    def test_page_script_reads_csrftoken_but_not_the_session_cookie(
+        self, browser_and_site
+    ):
+        """security.js fills the box with document.cookie and says why
+        sessionid is missing from it."""
+        browser, site = browser_and_site
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(site + PAGE)
+        shown = page.locator("#document-cookie").inner_text()
+        assert shown.startswith("csrftoken=")
+        assert settings.SESSION_COOKIE_NAME not in shown
+        names = {cookie["name"] for cookie in context.cookies()}
+        assert settings.SESSION_COOKIE_NAME in names  # the browser has it
+        verdict = page.locator("#document-cookie-verdict").inner_text()
+        assert verdict == "sessionid is not there: HttpOnly hides it from script."
+        context.close()
+
+    def test_without_javascript_the_page_explains_and_the_demos_work(
+        self, browser_and_site
+    ):
+        browser, site = browser_and_site
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(site + PAGE)
+        assert "JavaScript is off" in page.locator("#document-cookie").inner_text()
+        page.get_by_role("button", name="Log in with cycle_key()").click()
+        assert (
+            "the old key is worthless"
+            in page.locator("#fixation-old-loads").inner_text()
+        )
+        context.close()
+
+    def test_nothing_overflows_a_phone_screen(self, browser_and_site):
+        browser, site = browser_and_site
+        context = browser.new_context(viewport={"width": 360, "height": 800})
+        page = context.new_page()
+        page.goto(site + PAGE)
+        page.get_by_role("button", name="Log out and replay").click()
+        page.get_by_label("Signed session value").fill("x:y:z")
+        page.get_by_role("button", name="Send it back").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        context.close()

@@ -8,7 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.backends.signed_cookies import (
     SessionStore as SignedCookieStore,
 )
-from django.core import signing
+from django.core import checks, signing
 from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +27,11 @@ SIGNED_COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies"
 
 # What the tamper demo signs: harmless data, never the learner's own session.
 SAMPLE_DATA = {"user": "learner", "is_staff": False}
+# The tamper demo's own salt: its sample is signed the way the engine signs a
+# cookie, yet this site would never accept it as a session cookie.
+TAMPER_SALT = "myapp.lessons.security.tamper"
 
+# The cookie settings the page shows, read from the running settings.
 COOKIE_SETTINGS = (
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SECURE",
@@ -44,10 +48,11 @@ def fingerprint(session_key):
     """Enough of a key to tell two apart, not enough to use one.
 
     A server key is random, so its start will do. A signed-cookie value starts
-    with the same encoded header whatever it holds: its signature ends it.
+    with much the same encoded data for everyone: the start of its signature
+    tells two apart, and the rest of the signature stays off the page.
     """
     if session_key and ":" in session_key:
-        return f"…{session_key[-8:]}"
+        return f"…:{shorten(session_key.rpartition(':')[2])}"
     return shorten(session_key)
 
 
@@ -71,7 +76,7 @@ def record_fixation(request, key_before, cycled):
 def login_with_cycle(request):
     """Log in the safe way: a new key first, so a key planted before login dies.
 
-    django.contrib.auth.login() and lesson 5's login do the same.
+    Lesson 5's login does the same; django.contrib.auth.login() too (or flushes).
     """
     key_before = request.session.session_key
     request.session.cycle_key()
@@ -121,30 +126,33 @@ def signed_value(data):
     return session.session_key
 
 
-def signature_error(value):
-    """Why a signed value is refused: what the engine's load() catches and hides."""
+def sample_value():
+    """SAMPLE_DATA signed exactly as the engine signs a cookie, but with the
+    demo's own salt: a value signed for one purpose fails for any other."""
+    return signing.dumps(SAMPLE_DATA, salt=TAMPER_SALT, compress=True)
+
+
+def unsign(value, salt):
+    """``(data, None)`` if the signature holds, else ``(None, the refusal)``."""
     try:
-        signing.loads(
-            value, salt=SIGNED_COOKIE_SALT, max_age=settings.SESSION_COOKIE_AGE
-        )
+        data = signing.loads(value, salt=salt, max_age=settings.SESSION_COOKIE_AGE)
     except signing.BadSignature as error:
-        return f"{type(error).__name__}: {str(error)[:80]}"
-    return None
+        return None, f"{type(error).__name__}: {str(error)[:80]}"
+    return data, None
 
 
 @require_POST
 def tamper(request):
-    """Send a signed value back changed: the engine refuses it without an error
-    and without a log line, and starts an empty session instead."""
+    """Send a signed value back changed: loads() raises BadSignature, which the
+    signed_cookies engine catches, silently, to start an empty session."""
     form = TamperForm(request.POST)
     if not form.is_valid():
         return render_page(request, tamper_form=form)
-    value = form.cleaned_data["value"]
-    loaded = SignedCookieStore(value).load()
+    data, refused = unsign(form.cleaned_data["value"], TAMPER_SALT)
     request.session[TAMPER_KEY] = {
-        "refused": signature_error(value),
-        # Only the key names: the value may be as large as a whole cookie.
-        "loaded_keys": sorted(loaded)[:10],
+        "refused": refused,
+        # Only the key names: only this lesson ever signs with its salt.
+        "loaded_keys": sorted(data) if data else [],
     }
     return redirect("myapp:security")
 
@@ -204,6 +212,20 @@ def rotation_demo():
     return rows
 
 
+# --- check --deploy ------------------------------------------------------------
+
+
+def deploy_warnings():
+    """What ``manage.py check --deploy`` says about the settings this server runs."""
+    found = checks.run_checks(
+        include_deployment_checks=True, tags=[checks.Tags.security]
+    )
+    # The first sentence names the setting; the id finds the rest in the docs.
+    return [
+        (message.id, str(message.msg).split(". ")[0].rstrip(".")) for message in found
+    ]
+
+
 # --- The page ----------------------------------------------------------------
 
 
@@ -212,7 +234,7 @@ def own_signed_cookie(request):
     signed_cookies engine (if it verifies), else a signed copy of the data."""
     cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     signed_engine = isinstance(request.session, SignedCookieStore)
-    if signed_engine and cookie and signature_error(cookie) is None:
+    if signed_engine and cookie and unsign(cookie, SIGNED_COOKIE_SALT)[1] is None:
         return cookie, True
     return signed_value(dict(request.session.items())), False
 
@@ -237,12 +259,12 @@ def render_page(request, tamper_form=None):
             "signature": shorten(signature),
         },
         "own_payload": readable_payload(own_value),
-        "tamper_form": tamper_form
-        or TamperForm(initial={"value": signed_value(SAMPLE_DATA)}),
+        "tamper_form": tamper_form or TamperForm(initial={"value": sample_value()}),
         "tamper": session.get(TAMPER_KEY),
         "replay": session.get(REPLAY_KEY),
         "rotation": rotation_demo(),
         "fallback_count": len(settings.SECRET_KEY_FALLBACKS),
+        "deploy_warnings": deploy_warnings(),
     }
     return render_lesson(request, "security", context)
 
@@ -260,6 +282,7 @@ SHOWN = (
     tamper,
     replay,
     rotation_demo,
+    deploy_warnings,
     "sitecore/settings/production.py",
 )
 
