@@ -31,7 +31,7 @@ $(STAMP): requirements.txt
 migrate: $(STAMP) ## Create or update the database for ENGINE
 	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py migrate --no-input
 
-run: migrate ## Serve on 127.0.0.1:8000 (make run ENGINE=file|cache|cached_db|cookies|expiry)
+run: migrate ## Serve on 127.0.0.1:8000 (ENGINE= any file in sitecore/settings/, e.g. file)
 	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) ## Run the whole suite
