@@ -276,3 +276,46 @@ def manage(*arguments, env=None, timeout=120):
         text=True,
         timeout=timeout,
     )
+
+
+class HttpBrowser:
+    """A browser for a real server, over plain HTTP: it keeps the cookies the
+    server sets (and drops the ones it deletes), sends a User-Agent if given,
+    and posts forms with the CSRF token. Redirects are not followed: a POST's
+    302 is its answer."""
+
+    def __init__(self, base_url, user_agent=None, timeout=60):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.cookies = {}
+
+    def get(self, path):
+        return self.send("GET", path)
+
+    def post(self, path, data=None):
+        # The csrftoken cookie holds the CSRF secret, which Django also
+        # accepts as the form's token (as JavaScript clients send it).
+        data = {**(data or {}), "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        return self.send("POST", path, urlencode(data))
+
+    def send(self, method, path, body=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.user_agent:
+            headers["User-Agent"] = self.user_agent
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(self.host, self.port, self.timeout)
+        try:
+            connection.request(method, path, body, headers)
+            answer = connection.getresponse()
+            reply = Reply(answer.status, answer.headers, answer.read())
+        finally:
+            connection.close()
+        for name, morsel in reply.cookies.items():
+            if morsel["max-age"] == "0":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+        return reply

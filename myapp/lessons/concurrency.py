@@ -1,6 +1,7 @@
 """Lesson 20: parallel requests lose session updates; an atomic counter keeps them."""
 
 import secrets
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
@@ -28,7 +29,12 @@ INTERRUPTED_KEY = "concurrency_interrupted"  # written after the session is gone
 # response (queries, templates): the session is read at the start of that
 # window and saved at its end. Wider window, more overlapping requests.
 RACE_WINDOW = 0.1  # seconds
-MAX_PARALLEL = 50
+
+# The race button starts up to MAX_PARALLEL threads, each with its own
+# database connection, and only one race runs at a time in a server process:
+# a visitor who keeps pressing it gets a form error, not a pile of threads.
+MAX_PARALLEL = 30
+RACE_LOCK = threading.Lock()
 
 
 def add_one_naively(session):
@@ -43,15 +49,18 @@ def add_one_atomically(cart_id):
     """Let the database add: UPDATE ... SET count = count + 1 is one statement,
     so parallel requests queue on the row instead of overwriting each other."""
     time.sleep(RACE_WINDOW)  # the same work as the naive version
-    if CartCounter.objects.filter(cart_id=cart_id).update(count=F("count") + 1):
+    counter = CartCounter.objects.filter(cart_id=cart_id)
+    if counter.update(count=F("count") + 1):
         return
     try:
-        # update_or_create() would read, add in Python and write: not atomic.
+        # A savepoint, so a failed INSERT leaves any transaction around the
+        # request (ATOMIC_REQUESTS) usable.
         with transaction.atomic():
             CartCounter.objects.create(cart_id=cart_id, count=1)
     except IntegrityError:
-        # A parallel request created the row first: add to it instead.
-        CartCounter.objects.filter(cart_id=cart_id).update(count=F("count") + 1)
+        # A parallel first add inserted the row (cart_id is unique): add to
+        # it. Django's get_or_create() survives this race the same way.
+        counter.update(count=F("count") + 1)
 
 
 def cart_id(session):
@@ -60,6 +69,7 @@ def cart_id(session):
 
 
 def counter_of(cart):
+    """The counter cart's count: 0 until its first add creates the row."""
     row = CartCounter.objects.filter(cart_id=cart).first()
     return row.count if row else 0
 
@@ -114,6 +124,8 @@ def race_counter(parallel):
 
 
 def run_in_parallel(step, parallel):
+    """Start ``parallel`` threads at once, each running ``step`` as one request;
+    return how many succeeded."""
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = [pool.submit(as_one_request, step) for _ in range(parallel)]
     return sum(future.result() for future in futures)
@@ -123,6 +135,8 @@ RACES = {"session": race_session_cart, "counter": race_counter}
 
 
 class RaceForm(forms.Form):
+    """How many parallel adds, to which cart: bounded, like every input."""
+
     parallel = forms.IntegerField(
         label="Parallel requests",
         min_value=2,
@@ -145,12 +159,14 @@ class RaceForm(forms.Form):
 
 
 def render_page(request, race_form=None):
+    """The page with both carts, the race form (maybe with errors) and results."""
     context = {
         "session_count": request.session.get(CART_KEY, 0),
         "counter_count": counter_of(request.session.get(CART_ID_KEY)),
         "races": request.session.get(RACE_KEY, {}),
         "race_form": race_form or RaceForm(),
         "race_window": RACE_WINDOW,
+        "max_parallel": MAX_PARALLEL,
         "signed_cookies": isinstance(request.session, SignedCookieStore),
     }
     return render_lesson(request, "concurrency", context)
@@ -184,9 +200,15 @@ def race(request):
     form = RaceForm(request.POST)
     if not form.is_valid():
         return render_page(request, race_form=form)
+    if not RACE_LOCK.acquire(blocking=False):
+        form.add_error(None, "A race is already running here: try again in a moment.")
+        return render_page(request, race_form=form)
     parallel, cart = form.cleaned_data["parallel"], form.cleaned_data["cart"]
     started = time.monotonic()
-    worked, arrived = RACES[cart](parallel)
+    try:
+        worked, arrived = RACES[cart](parallel)
+    finally:
+        RACE_LOCK.release()
     races = request.session.get(RACE_KEY, {})
     races[cart] = {
         "sent": parallel,
