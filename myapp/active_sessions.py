@@ -24,8 +24,9 @@ ACTIVITY_RESOLUTION = timedelta(minutes=5)
 
 # The class MUST be called SessionStore: SessionMiddleware and clearsessions
 # look it up by that name, and the signing salt is built from it
-# ("django.contrib.sessions." + class name). Renaming it makes every stored
-# session fail to decode ("Session data corrupted"): everybody is logged out.
+# ("django.contrib.sessions." + the class's __qualname__). Renaming it makes
+# every stored session fail to decode ("Session data corrupted"): everybody
+# is logged out.
 class SessionStore(DBStore):
     """Django's database store, filling the extra columns on every save."""
 

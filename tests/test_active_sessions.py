@@ -28,8 +28,8 @@ from myapp.lessons.active_sessions import (
 from myapp.models import ActiveSession
 from tests.browser import live_site
 from tests.html import parse
+from tests.services import HttpBrowser
 from tests.session_contract import DatabaseSessionContract, SessionStoreContract
-from tests.test_concurrency import HttpBrowser
 
 PAGE = reverse("myapp:active-sessions")
 END = reverse("myapp:active-sessions-end")
@@ -304,7 +304,7 @@ class TestPageWithAnotherEngine:
         assert response.status_code == 200
         note = parse(response).text("active-sessions-engine-note")
         assert "make run ENGINE=active" in note
-        assert "db" in note
+        assert "running the db engine" in note
 
     @pytest.mark.parametrize("url", [END, END_OTHERS, PRETEND])
     def test_actions_change_nothing(self, client, db, ada, url):
@@ -356,12 +356,23 @@ class TestPage:
         assert "198.51.100.4" in other
         assert "this device" not in other
 
-    def test_no_session_key_is_in_the_html(self, active, ada):
+    def test_no_session_key_is_in_the_html_or_the_template_context(self, active, ada):
+        """Not even in the context, which the debug toolbar's template panel shows."""
         laptop = browser(ada)
         phone = browser(ada)
-        html = laptop.get(PAGE).content.decode()
-        assert key_of(laptop) not in html
-        assert key_of(phone) not in html
+        response = laptop.get(PAGE)
+        html = response.content.decode()
+        listed = repr(response.context["sessions"])
+        for key in (key_of(laptop), key_of(phone)):
+            assert key not in html
+            assert key not in listed
+
+    def test_the_full_user_agent_is_one_click_away(self, active, ada):
+        laptop = browser(ada)
+        page = parse(laptop.get(PAGE))
+        assert page.text(f"session-{public_id(key_of(laptop))}").startswith(
+            f"Firefox on Linux {FIREFOX_LINUX}"
+        )
 
     def test_ending_another_session_signs_that_browser_out(self, active, ada):
         laptop = browser(ada)

@@ -76,12 +76,15 @@ def still_signed_in(row, user):
 
 
 def sessions_for_page(request):
-    """The signed-in user's sessions as the page lists them, this one first."""
+    """The signed-in user's sessions as the page lists them, this one first.
+
+    No session key leaves this function: the template (and the debug
+    toolbar, which shows template context) only gets the public ids.
+    """
     current = request.session.session_key
     rows = [
         {
             "id": public_id(row.session_key),
-            "key": row.session_key,
             "device": describe_device(row.user_agent),
             "user_agent": row.user_agent,
             "ip_address": row.ip_address,
@@ -97,11 +100,12 @@ def sessions_for_page(request):
 
 def other_sessions(request):
     """{public id: session key} of the user's sessions, except this one."""
-    return {
-        row["id"]: row["key"]
-        for row in sessions_for_page(request)
-        if not row["current"]
-    }
+    keys = (
+        SessionStore.sessions_of(request.user)
+        .exclude(session_key=request.session.session_key)
+        .values_list("session_key", flat=True)
+    )
+    return {public_id(key): key for key in keys}
 
 
 class EndSessionForm(forms.Form):
@@ -128,6 +132,7 @@ def can_manage_sessions(request):
 
 
 def render_page(request, end_form=None):
+    """The page: the notice of the last action, form errors, the sessions."""
     context = {
         "engine_active": isinstance(request.session, SessionStore),
         "notice": request.session.pop(NOTICE_KEY, None),
