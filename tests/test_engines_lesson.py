@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from myapp.lessons.engines import NOTE_KEY
+from myapp.lessons.engines import NOTE_KEY, built_on
 from tests.html import parse
 
 PAGE = reverse("myapp:engines")
@@ -28,7 +28,9 @@ WHERE = {
     "cache": ["django.contrib.sessions.cache"],
     "cached_db": ["django.contrib.sessions.cached_db", "django_session row"],
     "cookies": ["cookie sessionid"],
+    "active": ["myapp_activesession row"],
 }
+# The engine each settings file runs, as the page names it (built-in ones only).
 LABELS = {
     "db": "db",
     "file": "file",
@@ -51,14 +53,36 @@ def cookie_payload(value):
 
 
 class TestPage:
-    def test_marks_the_running_engine(self, client, engine):
+    @pytest.mark.parametrize("engine_name", LABELS)
+    def test_marks_the_running_engine(self, client, use_settings, db, engine_name):
+        use_settings(engine_name)
         page = parse(client.get(PAGE))
-        label = LABELS[engine]
+        label = LABELS[engine_name]
         assert page.text("engines-running-engine").startswith(label)
         assert "running" in page.text(f"engines-row-{label}")
         others = [other for other in LABELS.values() if other != label]
         for other in others:
             assert "running" not in page.by_id(f"engines-row-{other}").get("class", [])
+        assert not page.has_id("engines-running-base")
+
+    def test_a_custom_engine_is_named_with_the_engine_it_extends(
+        self, client, use_settings, db
+    ):
+        """Lesson 19's engine is none of the five: no row is marked, and the
+        page says which built-in engine its SessionStore extends."""
+        use_settings("active")
+        page = parse(client.get(PAGE))
+        assert page.text("engines-running-engine").startswith("myapp.active_sessions")
+        for label in LABELS.values():
+            assert "running" not in page.by_id(f"engines-row-{label}").get("class", [])
+        assert "extends the db engine's" in page.text("engines-running-base")
+
+    def test_built_on_names_the_most_specific_engine(self):
+        """cached_db's store is also a db store: the closer base is named."""
+        prefix = "django.contrib.sessions.backends."
+        assert built_on(prefix + "cached_db") == "cached_db"
+        assert built_on("myapp.active_sessions") == "db"
+        assert built_on(prefix + "signed_cookies") == "signed_cookies"
 
     def test_shows_every_engines_settings_file(self, client, db):
         page = parse(client.get(PAGE))
@@ -118,7 +142,7 @@ class TestStoreNote:
         key = session_cookie(client).value
         landed = parse(client.get(PAGE)).raw_text("engines-landed")
         assert key not in landed
-        if server_engine != "db":  # a file name or cache key holds the key
+        if server_engine in ("file", "cache", "cached_db"):  # named after the key
             assert key[:8] + "…" in landed
 
     def test_db_keeps_a_row_and_no_cache_entry(self, client, use_settings, db):

@@ -1,5 +1,7 @@
 """Lesson 11: where each engine keeps the data, and the settings file that picks it."""
 
+from importlib import import_module
+
 from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
@@ -8,11 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from myapp.context_processors import engine_label
 from myapp.course import render_lesson
-from myapp.inspector import shorten, stored_records
+from myapp.inspector import stored_records
 
 NOTE_KEY = "engines_note"
 
-# The settings file of this project that selects each engine.
+BUILT_IN_PREFIX = "django.contrib.sessions.backends."
+# The settings file of this project that selects each built-in engine.
 SETTINGS_FILES = {
     "db": "sitecore/settings/db.py",
     "file": "sitecore/settings/file.py",
@@ -28,12 +31,27 @@ COOKIE_SIZE_LIMIT = 4096
 
 
 class NoteForm(forms.Form):
+    """One short line of text: the same value on every engine, stored differently."""
+
     note = forms.CharField(
         label="A note to store in your session",
         max_length=100,
         strip=True,
         help_text="Required. At most 100 characters.",
     )
+
+
+def built_on(engine_path):
+    """The built-in engine a custom engine's SessionStore extends, or None.
+
+    Most specific first: cached_db's store is a db store too.
+    """
+    store_class = import_module(engine_path).SessionStore
+    for label in ("cached_db", "db", "file", "cache", "signed_cookies"):
+        built_in = import_module(BUILT_IN_PREFIX + label).SessionStore
+        if issubclass(store_class, built_in):
+            return label
+    return None
 
 
 def running_engine(request):
@@ -43,8 +61,10 @@ def running_engine(request):
         "label": label,
         "engine": settings.SESSION_ENGINE,
         "settings_module": settings.SETTINGS_MODULE,
-        "settings_file": SETTINGS_FILES.get(label),
+        "built_in": label in SETTINGS_FILES,
     }
+    if not running["built_in"]:
+        running["built_on"] = built_on(settings.SESSION_ENGINE)
     if label in CACHE_ENGINES:
         backend = settings.CACHES[settings.SESSION_CACHE_ALIAS]["BACKEND"]
         running["cache_backend"] = backend
@@ -60,15 +80,10 @@ def where_it_landed(request):
     """This session's stored record(s), read by the inspector's own readers.
 
     The store is read directly, by key, so this shows what the previous
-    request saved. The key is shortened: the page must not print what the
-    HttpOnly cookie hides from scripts.
+    request saved. The readers shorten the key in file names and cache keys:
+    the page must not print what the HttpOnly cookie hides from scripts.
     """
-    session_key = request.session.session_key
-    records = stored_records(request, request.session, session_key)
-    if session_key:
-        for record in records:
-            record["where"] = record["where"].replace(session_key, shorten(session_key))
-    return records
+    return stored_records(request, request.session, request.session.session_key)
 
 
 def page_context(request, form):
