@@ -1,7 +1,11 @@
 """Lesson 1: the Cookie header comes back, the cookie carries only the key."""
 
+import zlib
+from importlib import import_module
+
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -24,25 +28,37 @@ def stored(client):
     return dict(client.session.items())
 
 
+def assert_key_not_in_page(response, key):
+    """Nowhere in the HTML, the inspector and the headers box included: the
+    page must not hand page script the cookie that HttpOnly hides from it."""
+    assert key
+    assert key not in response.content.decode()
+
+
 class TestCookieHeader:
     def test_a_new_visitor_sends_no_cookie(self, client, engine):
         """The first request has no Cookie header; its response sets the cookie
-        (opening a lesson records progress, which saves the session)."""
+        (opening a lesson records progress, which saves the session), and the
+        page does not print the key it has just made."""
         response = client.get(PAGE)
         assert "No Cookie header" in parse(response).text("cookie-header")
         assert NAME in response.cookies
+        assert_key_not_in_page(response, response.cookies[NAME].value)
 
     def test_the_key_comes_back_shortened(self, client, engine):
         """The second request brings the cookie; the lesson shows 8 characters
-        of it and never the whole value."""
+        of it and its length, and the whole value nowhere on the page."""
         client.get(PAGE)
         key = session_cookie(client)
-        page = parse(client.get(PAGE))
+        response = client.get(PAGE)
+        page = parse(response)
         assert f"{NAME}={key[:8]}…" in page.text("cookie-header")
-        assert f"{len(key)} characters" in page.text("cookie-table")
-        assert key not in page.text("explanation")
+        (row,) = page.select("#cookie-table tr.session-cookie")
+        assert row.get_text(" ", strip=True).endswith(str(len(key)))
+        assert_key_not_in_page(response, key)
 
     def test_other_cookies_are_shown_as_received(self, client, db):
+        """Only the session cookie is shortened: the others are not credentials."""
         client.cookies["flavour"] = "oatmeal"
         page = parse(client.get(PAGE))
         assert "flavour=oatmeal" in page.text("cookie-header")
@@ -59,25 +75,29 @@ class TestRemember:
         key = response.cookies[NAME].value
         headers = parse(response).text("response-headers")
         assert f"Set-Cookie {NAME}={key[:8]}…" in headers
-        assert key not in headers
+        assert_key_not_in_page(response, key)
 
-        page = parse(client.get(PAGE))
+        response = client.get(PAGE)
+        page = parse(response)
         assert page.inspector_items()[WORD_KEY] == '"teapot"'
         assert page.text("remembered") == "The server remembers: teapot"
         assert f"{NAME}={key[:8]}…" in page.text("cookie-header")
+        assert_key_not_in_page(response, key)
 
     def test_a_server_side_cookie_carries_only_the_key(self, client, server_engine):
-        """Whatever is stored, the cookie is the 32-character key; the word is
-        not in it."""
+        """Whatever is stored, the cookie is a 32-character key of a-z and 0-9,
+        and the word is found in the store under that key."""
         client.post(REMEMBER, {"word": "x" * 30})
         key = session_cookie(client)
         assert len(key) == 32
-        assert key == client.session.session_key
-        assert "x" * 30 not in key
+        assert set(key) <= set(VALID_KEY_CHARS)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert store(session_key=key).load()[WORD_KEY] == "x" * 30
 
     def test_a_signed_cookie_carries_the_data(self, client, use_settings, db):
-        """With signed_cookies the cookie is the data: it grows, and it decodes
-        without any server-side lookup."""
+        """With signed_cookies the cookie is the data: it grows with it, it
+        decodes without any server-side lookup, and it is not encrypted:
+        base64 alone, without SECRET_KEY, reads the word."""
         use_settings("cookies")
         client.post(REMEMBER, {"word": "a"})
         short = session_cookie(client)
@@ -87,11 +107,17 @@ class TestRemember:
         assert len(long) > len(short)
         salt = "django.contrib.sessions.backends.signed_cookies"
         assert signing.loads(long, salt=salt)[WORD_KEY] == word
+        payload = long.split(":")[0]
+        data = signing.b64_decode(payload.removeprefix(".").encode())
+        if payload.startswith("."):  # compressed, when that made it shorter
+            data = zlib.decompress(data)
+        assert word in data.decode()
 
     @pytest.mark.parametrize(
         "word", ["", "   ", "y" * 31], ids=["empty", "spaces", "31-chars"]
     )
     def test_bad_words_are_refused_and_change_nothing(self, client, engine, word):
+        """A form error, no save, no Set-Cookie: the stored session is as it was."""
         client.post(REMEMBER, {"word": "before"})
         before = stored(client)
         response = client.post(REMEMBER, {"word": word})
@@ -101,6 +127,7 @@ class TestRemember:
         assert stored(client) == before
 
     def test_post_without_csrf_token_is_refused(self, engine):
+        """403 from CsrfViewMiddleware, and the session is untouched."""
         client = Client(enforce_csrf_checks=True)
         client.get(PAGE)
         before = stored(client)
@@ -108,11 +135,13 @@ class TestRemember:
         assert stored(client) == before
 
     def test_get_is_not_allowed(self, client, db):
+        """Storing changes state: POST only."""
         assert client.get(REMEMBER).status_code == 405
 
 
 class TestForget:
     def test_forgetting_saves_and_resends_the_cookie(self, client, engine):
+        """pop() of a stored key marks the session modified: saved, cookie resent."""
         client.post(REMEMBER, {"word": "teapot"})
         response = client.post(FORGET)
         assert response.status_code == 200

@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
+from myapp.inspector import shorten
 
 WORD_KEY = "remembered_word"
 
@@ -23,8 +24,8 @@ class RememberForm(forms.Form):
 def cookies_received(request):
     """The Cookie header this request brought, cookie by cookie.
 
-    The session cookie's value is cut to 8 characters: HttpOnly keeps it from
-    page scripts, so the page must not print it whole either.
+    The session cookie's value is shortened as the inspector shortens it:
+    HttpOnly keeps it from page scripts, so the page must not print it whole.
     """
     cookies = []
     for pair in request.headers.get("Cookie", "").split(";"):
@@ -35,7 +36,7 @@ def cookies_received(request):
         cookies.append(
             {
                 "name": name,
-                "value": f"{value[:8]}…" if is_session else value,
+                "value": (shorten(value) or "") if is_session else value,
                 "length": len(value),
                 "is_session": is_session,
             }
@@ -44,6 +45,7 @@ def cookies_received(request):
 
 
 def lesson_context(request, form, message=""):
+    """What every answer of this lesson shows: the Cookie header and the word."""
     cookies = cookies_received(request)
     return {
         "form": form,
