@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -346,6 +347,57 @@ class TestOtherDevice:
     def test_anonymous_visitors_are_refused(self, client, db):
         assert client.post(ELSEWHERE).status_code == 403
         assert OTHER_DEVICE_KEY not in stored(client)
+
+    def test_a_deleted_user_is_not_blamed_on_the_hash(self, client, db, ada):
+        log_in(client, "ada")
+        client.post(ELSEWHERE)
+        ada.delete()
+        client.post(ELSEWHERE_VISIT)
+        messages = parse(client.get(PAGE)).text("auth-messages")
+        assert "found no user who may log in" in messages
+        assert "no longer matches" not in messages
+
+    def test_judging_the_copy_writes_no_session_record(self, client, use_settings, ada):
+        """During a key rotation get_user() cycles the copy's key: a server
+        store would save a new, logged-in session nobody holds the key of."""
+        use_settings("db")
+        with override_settings(SECRET_KEY=OLD_KEY):
+            log_in(client, "ada")
+            client.post(ELSEWHERE)
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+            client.post(ELSEWHERE_VISIT)
+            page = parse(client.get(PAGE))
+        assert "logged in as ada" in page.text("auth-messages")
+        rows = Session.objects.values_list("session_key", flat=True)
+        assert list(rows) == [session_cookie(client)]  # this browser's, only
+
+
+class TestWhatLogsASessionOut:
+    def test_a_signed_cookie_copy_outlives_logout_but_not_a_password_change(
+        self, client, use_settings, ada
+    ):
+        """signed_cookies: logout cannot revoke a copy (lesson 17), the hash
+        check of a password change does."""
+        use_settings("cookies")
+        log_in(client, "ada")
+        copy = session_cookie(client)
+        client.post(LOGOUT)
+        client.cookies[settings.SESSION_COOKIE_NAME] = copy
+        assert parse(client.get(PAGE)).text("auth-user") == "ada"
+
+        ada.set_password(NEW_PASSWORD)
+        ada.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = copy
+        assert parse(client.get(PAGE)).text("auth-user").startswith("AnonymousUser")
+
+    def test_a_backend_no_longer_listed_logs_nobody_in(self, client, db, ada):
+        """get_user() ignores a session whose backend left the setting, without
+        flushing it: put the backend back and the user is back."""
+        log_in(client, "ada")
+        other = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+        with override_settings(AUTHENTICATION_BACKENDS=other):
+            assert parse(client.get(PAGE)).text("auth-user").startswith("Anonymous")
+        assert parse(client.get(PAGE)).text("auth-user") == "ada"
 
 
 class TestSecretKeyRotation:

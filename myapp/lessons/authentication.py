@@ -8,6 +8,9 @@ from django.contrib.auth.forms import (
     PasswordChangeForm,
     UserCreationForm,
 )
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import path
@@ -143,21 +146,30 @@ def visit_from_elsewhere(request):
         messages.error(request, "Log in on the other device first.")
         return redirect("myapp:authentication")
     visit = HttpRequest()
-    visit.session = type(request.session)()  # never saved: it only carries the keys
+    # A store that keeps nothing on the server: whatever get_user() does to
+    # the copy (flush, or cycle_key during a key rotation) touches no record.
+    visit.session = SignedCookieStore()
     visit.session.update(keys)
     user = auth.get_user(visit)
     if user.is_authenticated:
         messages.info(request, f"The other device is logged in as {user.username}.")
-    else:
+    elif visit.session.is_empty():
         messages.warning(
             request,
             "The other device is logged out: its _auth_user_hash no longer "
             "matches, so get_user() flushed its session.",
         )
+    else:
+        messages.warning(
+            request,
+            "The other device is logged out: get_user() found no user who may "
+            "log in for its _auth_user_id and _auth_user_backend.",
+        )
     return redirect("myapp:authentication")
 
 
 def refuse_anonymous(request):
+    """The page again, with a 403: a step that needs a logged-in user."""
     messages.error(request, "Log in first: this step needs a logged-in user.")
     return render_page(request, status=403)
 

@@ -226,9 +226,9 @@ if DEBUG_TOOLBAR:
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in (
-        "UserAttributeSimilarityValidator",  # not too close to the username
+        "UserAttributeSimilarityValidator",  # not like the username, names, email
         "MinimumLengthValidator",  # at least 8 characters
-        "CommonPasswordValidator",  # not among 20,000 common passwords
+        "CommonPasswordValidator",  # not in Django's ~20,000 common passwords
         "NumericPasswordValidator",  # not digits only
     )
 ]
