@@ -26,10 +26,11 @@ TRY = reverse("myapp:serialization-try")
 FIX = reverse("myapp:serialization-fix")
 FORGET = reverse("myapp:serialization-forget")
 
-# Engines whose every read goes through SESSION_SERIALIZER (JSON).
-JSON_ENGINES = ("db", "file", "cookies")
+# Engines whose every read goes through SESSION_SERIALIZER (JSON); "active"
+# is the course's own database engine (lesson 19).
+JSON_ENGINES = ("db", "file", "cookies", "active")
 # Engines whose save() calls the serializer, so a datetime fails there.
-SERIALIZING_ENGINES = ("db", "file", "cached_db", "cookies")
+SERIALIZING_ENGINES = ("db", "file", "cached_db", "cookies", "active")
 UNSERIALIZABLE = ("datetime", "decimal", "model", "set")
 
 
@@ -49,6 +50,17 @@ class TestSerializerSetting:
         )
         assert serializers.JSONSerializer is signing.JSONSerializer
         assert not hasattr(serializers, "PickleSerializer")
+
+    def test_every_key_comes_back_a_string(self):
+        """True, None and float keys turn into JSON's strings too."""
+        serializer = serializers.JSONSerializer()
+        data = {2: "int", True: "bool", None: "none", 1.5: "float"}
+        assert serializer.loads(serializer.dumps(data)) == {
+            "2": "int",
+            "true": "bool",
+            "null": "none",
+            "1.5": "float",
+        }
 
 
 class TestRoundTrip:

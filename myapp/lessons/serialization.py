@@ -34,6 +34,8 @@ LABELS = dict(KINDS)
 
 
 class TryForm(forms.Form):
+    """One of KINDS, by name: the view builds the value, nothing typed is stored."""
+
     kind = forms.ChoiceField(
         label="Value to store", choices=KINDS, widget=forms.RadioSelect
     )
