@@ -99,8 +99,14 @@ class TestEnvironment:
         assert result.returncode != 0
         assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
 
-    def test_missing_allowed_hosts_is_a_clear_error(self):
-        result = run(["-c", f"import {MODULE}"], DJANGO_SECRET_KEY=STRONG_KEY)
+    @pytest.mark.parametrize(
+        "hosts", [None, "", " , ,"], ids=["unset", "empty", "commas"]
+    )
+    def test_missing_allowed_hosts_is_a_clear_error(self, hosts):
+        env = {"DJANGO_SECRET_KEY": STRONG_KEY}
+        if hosts is not None:
+            env["DJANGO_ALLOWED_HOSTS"] = hosts
+        result = run(["-c", f"import {MODULE}"], **env)
         assert result.returncode != 0
         assert "DJANGO_ALLOWED_HOSTS is not set" in result.stderr
 
@@ -123,6 +129,17 @@ class TestEnvironment:
         )
         printed = production_value(code, DJANGO_DEBUG="1", **ENVIRONMENT)
         assert printed == "(False, False, False, False)"
+
+    def test_server_errors_are_logged_to_stderr(self):
+        """DEBUG off silences Django's console handler: production logs 500s
+        itself, so a traceback kept off the page is not lost."""
+        code = (
+            "import django; django.setup(); import logging; "
+            "logging.getLogger('django.request').error('Internal Server Error: /x')"
+        )
+        result = run(["-c", code], DJANGO_SETTINGS_MODULE=MODULE, **ENVIRONMENT)
+        assert result.returncode == 0, result.stderr
+        assert "Internal Server Error: /x" in result.stderr
 
     def test_proxy_header_only_when_asked(self):
         code = "getattr(s, 'SECURE_PROXY_SSL_HEADER', None)"

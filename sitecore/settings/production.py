@@ -13,22 +13,22 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, VAR_DIR
+from .base import INSTALLED_APPS, LOGGING, MIDDLEWARE, VAR_DIR
 
 
-def required(name, example):
+def comma_separated(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def required(name, example, parse=str.strip):
     """An environment variable that must be set, or an error saying how to set it."""
-    value = os.environ.get(name, "").strip()
+    value = parse(os.environ.get(name, ""))
     if not value:
         raise ImproperlyConfigured(
             f"{name} is not set. The production settings read it from the "
             f"environment, e.g. export {name}={example}"
         )
     return value
-
-
-def comma_separated(value):
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 # ---------------------------------------------------------------------------
@@ -55,8 +55,8 @@ SECRET_KEY_FALLBACKS = comma_separated(
 )
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#allowed-hosts
-ALLOWED_HOSTS = comma_separated(
-    required("DJANGO_ALLOWED_HOSTS", "example.com,www.example.com")
+ALLOWED_HOSTS = required(
+    "DJANGO_ALLOWED_HOSTS", "example.com,www.example.com", parse=comma_separated
 )
 
 # base adds the debug toolbar when DEBUG was on there; it never runs here.
@@ -67,6 +67,18 @@ MIDDLEWARE = [name for name in MIDDLEWARE if not name.startswith("debug_toolbar.
 # collectstatic copies static/ here, for the web server in front to serve.
 # https://docs.djangoproject.com/en/5.2/ref/settings/#static-root
 STATIC_ROOT = VAR_DIR / "static"
+
+# With DEBUG off, Django's own console handler stays silent and mail_admins
+# has no ADMINS: the traceback of a 500 would go nowhere. Send it to stderr,
+# which the process manager keeps; the visitor sees only the error page.
+# https://docs.djangoproject.com/en/5.2/ref/logging/#django-request
+LOGGING = {
+    **LOGGING,
+    "loggers": {
+        **LOGGING["loggers"],
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}
 
 
 # ---------------------------------------------------------------------------
@@ -89,9 +101,9 @@ SECURE_SSL_REDIRECT = True
 
 # HSTS: browsers that saw the header use https for this host, and (include
 # subdomains) every subdomain, for a year, without trying http first. Every
-# subdomain must serve https before you deploy this. Preload only marks the
-# site as eligible: the browser preload list is joined by hand, at
-# hstspreload.org, and leaving it takes months.
+# subdomain must serve https before you deploy this. Preload makes the domain
+# eligible for the list built into browsers: anyone may then submit it at
+# hstspreload.org, and leaving the list takes months.
 # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
