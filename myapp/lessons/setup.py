@@ -1,23 +1,27 @@
 """Lesson 2: the sessions app, SessionMiddleware, migrate and django_session."""
 
+import inspect
+
 from django.apps import apps
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.context_processors import engine_label
 from myapp.course import render_lesson
+from myapp.inspector import shorten
 
 SESSION_APP = "django.contrib.sessions"
-SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 SAVED_AT_KEY = "setup_saved_at"
 
-# Middleware that uses request.session, so it must come after SessionMiddleware.
+# Middleware that must come after SessionMiddleware: most use request.session.
 NEEDS_SESSION = {
     "django.contrib.auth.middleware.AuthenticationMiddleware": (
         "reads the logged-in user's id from the session"
@@ -29,6 +33,10 @@ NEEDS_SESSION = {
     "myapp.middleware.CourseProgressMiddleware": (
         "this course's own: writes your progress into the session"
     ),
+    "django.middleware.cache.FetchFromCacheMiddleware": (
+        "picks a cached page by the Vary headers, and SessionMiddleware adds "
+        "Vary: Cookie"
+    ),
 }
 # Middleware that must see what SessionMiddleware adds to the response on the
 # way out, so it must come before it.
@@ -36,7 +44,20 @@ NEEDS_SESSION_RESPONSE = {
     "myapp.middleware.ShowResponseHeadersMiddleware": (
         "this course's own: shows the Set-Cookie SessionMiddleware adds"
     ),
+    "django.middleware.cache.UpdateCacheMiddleware": (
+        "must see Vary: Cookie, or it caches one visitor's page for everyone"
+    ),
 }
+
+
+def is_session_middleware(dotted_path):
+    """SessionMiddleware or a subclass (lesson 19's engine brings one), as
+    the admin's system check counts it."""
+    try:
+        middleware = import_string(dotted_path)
+    except ImportError:
+        return False
+    return inspect.isclass(middleware) and issubclass(middleware, SessionMiddleware)
 
 
 def middleware_report(middleware):
@@ -47,15 +68,20 @@ def middleware_report(middleware):
         needs_session["django.middleware.csrf.CsrfViewMiddleware"] = (
             "CSRF_USE_SESSIONS is on: the CSRF token lives in the session"
         )
-    session_at = (
-        middleware.index(SESSION_MIDDLEWARE)
-        if SESSION_MIDDLEWARE in middleware
-        else None
-    )
+    found = [at for at, entry in enumerate(middleware) if is_session_middleware(entry)]
+    session_at = found[0] if found else None
     report = []
     for position, dotted_path in enumerate(middleware):
-        entry = {"position": position + 1, "path": dotted_path, "role": "", "ok": True}
-        if dotted_path == SESSION_MIDDLEWARE:
+        entry = {
+            "position": position + 1,
+            "path": dotted_path,
+            # For the template: a long path may break after each dot.
+            "parts": dotted_path.split("."),
+            "is_session": position == session_at,
+            "role": "",
+            "ok": True,
+        }
+        if entry["is_session"]:
             entry["role"] = (
                 "attaches request.session on the way in, saves it on the way out"
             )
@@ -95,8 +121,8 @@ def table_report(table):
         for column in description
     ]
     indexes = [
-        ", ".join(constraint["columns"])
-        for constraint in constraints.values()
+        {"name": name, "columns": ", ".join(constraint["columns"])}
+        for name, constraint in sorted(constraints.items())
         if constraint["index"] and not constraint["primary_key"]
     ]
     return {
@@ -125,14 +151,15 @@ def page(request):
         "session_app": SESSION_APP,
         "sessions_installed": apps.is_installed(SESSION_APP),
         "middleware": middleware_report(settings.MIDDLEWARE),
-        "session_middleware": SESSION_MIDDLEWARE,
         "engine": engine_label(),
         "table": table,
         "migrated": ("sessions", "0001_initial")
         in MigrationRecorder(connection).applied_migrations(),
-        "row": your_row(request.session.session_key) if table["exists"] else None,
         "saved_at": request.session.get(SAVED_AT_KEY),
     }
+    row = your_row(request.session.session_key) if table["exists"] else None
+    if row is not None:
+        context.update(row=row, row_key=shorten(row.session_key))
     return render_lesson(request, "setup", context)
 
 
@@ -141,7 +168,7 @@ def save(request):
     """Change the session so SessionMiddleware saves it: with the db engine that
     writes (or rewrites) this browser's row."""
     request.session[SAVED_AT_KEY] = timezone.now().isoformat(timespec="seconds")
-    return redirect("myapp:setup")
+    return redirect(reverse("myapp:setup") + "#demo")
 
 
 @require_POST
@@ -149,7 +176,7 @@ def flush(request):
     """flush(): the row is deleted, and the cookie with it; a later save makes a
     new key and a new row."""
     request.session.flush()
-    return redirect("myapp:setup")
+    return redirect(reverse("myapp:setup") + "#demo")
 
 
 SHOWN = (page, middleware_report, table_report, your_row, save, flush)
