@@ -3,6 +3,7 @@
 from importlib import import_module
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
@@ -34,6 +35,20 @@ class TestTheKey:
         session = session_store()()
         session.set_test_cookie()
         assert session.test_cookie_worked()
+
+    def test_the_async_methods_do_the_same(self, engine):
+        """aset_test_cookie(), atest_cookie_worked(), adelete_test_cookie():
+        on every engine, on Django 5.2 and 6.1 alike."""
+        session = session_store()()
+
+        async def set_check_delete():
+            await session.aset_test_cookie()
+            worked = await session.atest_cookie_worked()
+            await session.adelete_test_cookie()
+            return worked
+
+        assert async_to_sync(set_check_delete)() is True
+        assert TEST_KEY not in session
 
     def test_deleting_a_missing_key_raises(self, engine):
         with pytest.raises(KeyError):

@@ -20,6 +20,8 @@ COOKIES_REFUSED = "refused"
 
 
 class CheckForm(forms.Form):
+    """Which session step 2 checks: the one your cookie brings, or none at all."""
+
     cookies = forms.ChoiceField(
         label="What the browser sends back",
         choices=[
