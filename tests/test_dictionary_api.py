@@ -1,5 +1,7 @@
 """Lesson 4: each mapping method, run on the real session, with its result."""
 
+from importlib import import_module
+
 import django
 import pytest
 from django.conf import settings
@@ -38,6 +40,7 @@ def store(client, **values):
 
 class TestReading:
     def test_square_brackets_return_the_value(self, client, engine):
+        """s[key] returns the stored value and does not mark the session modified."""
         store(client, colour="blue")
         _, page = run(client, "getitem", "colour")
         assert page.text("playground-code") == "request.session['play_colour']"
@@ -54,6 +57,7 @@ class TestReading:
         assert stored(client) == before
 
     def test_get_returns_none_or_the_default(self, client, engine):
+        """get() of a missing key returns None, or the default; it stores nothing."""
         client.get(PAGE)
         _, page = run(client, "get", "missing")
         assert page.text("playground-code") == "request.session.get('play_missing')"
@@ -63,6 +67,7 @@ class TestReading:
         assert "play_missing" not in stored(client)
 
     def test_in_answers_true_or_false(self, client, engine):
+        """`in` tells a stored key from a missing one."""
         store(client, colour="blue")
         assert (
             run(client, "contains", "colour")[1].text("playground-returned") == "True"
@@ -70,6 +75,7 @@ class TestReading:
         assert run(client, "contains", "size")[1].text("playground-returned") == "False"
 
     def test_keys_values_items_show_the_whole_session(self, client, engine):
+        """The views show every key, the course's progress included."""
         client.get(PAGE)
         store(client, colour="blue")
         keys = run(client, "keys")[1].text("playground-returned")
@@ -83,6 +89,7 @@ class TestReading:
 
 class TestWriting:
     def test_set_stores_a_string_kept_across_requests(self, client, engine):
+        """s[key] = value marks the session modified; the next request finds it."""
         _, page = run(client, "setitem", "colour", "blue")
         assert page.text("playground-code") == "request.session['play_colour'] = 'blue'"
         assert page.text("playground-returned") == "nothing: a statement"
@@ -92,15 +99,18 @@ class TestWriting:
         assert items["play_colour"] == '"blue"'
 
     def test_numbers_are_stored_as_strings(self, client, engine):
+        """A form field is text: "3" is stored as the string "3"."""
         run(client, "setitem", "count", "3")
         assert stored(client)["play_count"] == "3"
 
     def test_del_removes_the_key(self, client, engine):
+        """del removes that key and leaves the others."""
         store(client, colour="blue", size="L")
         run(client, "delitem", "colour")
         assert stored(client) == {"play_size": "L", **progress_of(client)}
 
     def test_del_of_a_missing_key_changes_nothing(self, client, engine):
+        """KeyError, shown on the page; no save, no Set-Cookie."""
         store(client, size="L")
         before = stored(client)
         response, page = run(client, "delitem", "colour")
@@ -109,12 +119,14 @@ class TestWriting:
         assert stored(client) == before
 
     def test_pop_returns_and_removes(self, client, engine):
+        """pop() returns the value and the key is gone from the store."""
         store(client, colour="blue")
         _, page = run(client, "pop", "colour")
         assert page.text("playground-returned") == "'blue'"
         assert "play_colour" not in stored(client)
 
     def test_pop_of_a_missing_key_needs_a_default(self, client, engine):
+        """Without a default, KeyError; with one, the default, and no save."""
         store(client, size="L")
         before = stored(client)
         _, page = run(client, "pop", "colour")
@@ -126,6 +138,7 @@ class TestWriting:
         assert stored(client) == before
 
     def test_setdefault_keeps_an_existing_value(self, client, engine):
+        """setdefault() returns what is there unsaved; it stores only a new key."""
         store(client, colour="blue")
         response, page = run(client, "setdefault", "colour", "red")
         assert page.text("playground-returned") == "'blue'"
@@ -137,6 +150,7 @@ class TestWriting:
         assert stored(client)["play_size"] == "L"
 
     def test_update_stores_the_pair(self, client, engine):
+        """update() with one pair stores it."""
         _, page = run(client, "update", "colour", "blue")
         assert page.text("playground-code") == (
             "request.session.update({'play_colour': 'blue'})"
@@ -168,6 +182,7 @@ class TestClearAndFlush:
     def test_flush_deletes_the_data_the_record_and_the_cookie(
         self, client, server_engine
     ):
+        """flush(): key None, the stored record gone, the cookie deleted."""
         store(client, colour="blue")
         key = client.cookies[NAME].value
         store_class = client.session.__class__
@@ -180,6 +195,7 @@ class TestClearAndFlush:
     def test_flush_with_signed_cookies_deletes_the_cookie(
         self, client, use_settings, db
     ):
+        """With the data in the cookie, deleting the cookie is the flush."""
         use_settings("cookies")
         store(client, colour="blue")
         response, _ = run(client, "flush")
@@ -196,6 +212,7 @@ class TestClearAndFlush:
         assert page.text("playground-bool") == expected
 
     def test_bool_and_is_empty_of_a_session_with_data(self, client, engine):
+        """A session holding data is not empty and is truthy on both versions."""
         store(client, colour="blue")
         assert run(client, "is_empty")[1].text("playground-returned") == "False"
         assert run(client, "bool")[1].text("playground-returned") == "True"
@@ -226,6 +243,7 @@ class TestBadInput:
     def test_is_refused_and_changes_nothing(
         self, client, engine, operation, key, value
     ):
+        """A form error, no result, no Set-Cookie: the stored session is as it was."""
         store(client, colour="blue")
         before = stored(client)
         response = client.post(
@@ -239,6 +257,7 @@ class TestBadInput:
         assert stored(client) == before
 
     def test_at_most_50_keys(self, client, engine):
+        """A 51st playground key is refused; replacing one of the 50 is not."""
         store(client, **{f"k{n}": "v" for n in range(MAX_KEYS)})
         before = stored(client)
         response, page = run(client, "setitem", "one_more", "v")
@@ -252,10 +271,12 @@ class TestBadInput:
     def test_50_character_key_and_200_character_value_are_accepted(
         self, client, engine
     ):
+        """The limits themselves are allowed."""
         run(client, "setitem", "k" * 50, "v" * 200)
         assert stored(client)[KEY_PREFIX + "k" * 50] == "v" * 200
 
     def test_post_without_csrf_token_is_refused(self, engine):
+        """403, and even clear() did not run."""
         client = Client(enforce_csrf_checks=True)
         store(client, colour="blue")
         before = stored(client)
@@ -264,15 +285,54 @@ class TestBadInput:
         assert stored(client) == before
 
     def test_get_is_not_allowed(self, client, db):
+        """Running a method changes state: POST only."""
         assert client.get(RUN).status_code == 405
+
+
+class TestNotADict:
+    """What the page says a session lacks, checked on the running engine."""
+
+    def test_len_raises_type_error(self, engine):
+        """No __len__: len() of a session is a TypeError."""
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session["play_colour"] = "blue"
+        with pytest.raises(TypeError):
+            len(session)
+
+    def test_iterating_raises_key_error_0(self, engine):
+        """No __iter__: Python falls back to session[0], which is not a key."""
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session["play_colour"] = "blue"
+        with pytest.raises(KeyError) as raised:
+            list(session)
+        assert raised.value.args == (0,)
+        assert list(session.keys()) == ["play_colour"]
+
+    def test_is_empty_needs_no_key_and_no_data(self, engine):
+        """A new session is empty; data makes it non-empty before any key exists."""
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        assert session.is_empty()
+        session["play_colour"] = "blue"
+        assert session.session_key is None
+        assert not session.is_empty()
 
 
 class TestPage:
     def test_every_operation_is_offered(self, client, db):
+        """The select lists every operation, in the table's order."""
         page = parse(client.get(PAGE))
         offered = [option["value"] for option in page.select("#id_operation option")]
         assert offered == list(OPERATIONS)
 
     def test_the_page_names_the_running_django(self, client, db):
+        """The version the bool() sentence refers to is the running one."""
         page = parse(client.get(PAGE))
         assert page.text("django-version") == django.get_version()
+
+    def test_the_key_is_shown_shortened(self, client, engine):
+        """The result shows 8 characters of session_key; the page never the whole."""
+        store(client, colour="blue")
+        key = client.cookies[NAME].value
+        response, page = run(client, "is_empty")
+        assert page.text("playground-key") == f"{key[:8]}…"
+        assert key not in response.content.decode()

@@ -161,6 +161,7 @@ def state_of(session):
 
 
 def lesson_context(form, run=None):
+    """The playground's form, the last call's outcome, and the running Django."""
     return {"form": form, "run": run, "django_version": django.get_version()}
 
 
