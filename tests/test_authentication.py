@@ -6,8 +6,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
+from django.contrib.auth.views import LogoutView
 from django.contrib.sessions.models import Session
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from myapp.lessons.authentication import NOTE_KEY, OTHER_DEVICE_KEY
@@ -217,6 +218,13 @@ class TestLogout:
         log_in(client, "ada")
         assert client.get(LOGOUT).status_code == 405
         assert stored(client)[SESSION_KEY] == str(ada.pk)
+
+    def test_djangos_own_logout_view_refuses_get(self, db):
+        """What the page says of LogoutView, on the Django installed."""
+        request = RequestFactory().get("/logout/")
+        response = LogoutView.as_view()(request)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST, OPTIONS"
 
 
 def change_password(client, old=GOOD_PASSWORD, new=NEW_PASSWORD, new2=None):

@@ -471,6 +471,19 @@ class TestNoUsableCookieInThePages:
             assert cookie not in html
             assert not revealed(secret, html)
 
+    def test_a_real_cookie_sent_to_the_tamper_demo_is_not_echoed(
+        self, client, use_settings, db
+    ):
+        """Refused for its salt, and the refusal quotes the signature: only
+        its start reaches the page (the copy still works, lesson 17 says)."""
+        use_settings("cookies")
+        client.get("/ssession")
+        real = session_cookie(client)
+        client.post(TAMPER, {"value": real})
+        assert client.session[TAMPER_KEY]["refused"].startswith("BadSignature")
+        html = client.get(PAGE).content.decode()
+        assert not revealed(real.rpartition(":")[2], html)
+
     def test_the_signed_copy_of_a_server_session_is_cut_short(self, client, db):
         """Under a server engine the page signs your data as the signed_cookies
         engine would: the signature it shows is too short to use."""

@@ -1,5 +1,6 @@
 """Lesson 17: fixation, cookie flags, signed cookies, key rotation, check --deploy."""
 
+import re
 import secrets
 
 from django import forms
@@ -133,11 +134,16 @@ def sample_value():
 
 
 def unsign(value, salt):
-    """``(data, None)`` if the signature holds, else ``(None, the refusal)``."""
+    """``(data, None)`` if the signature holds, else ``(None, the refusal)``.
+
+    Django's message quotes the signature it refused; it is cut short, as
+    anything that might be a live cookie's signature is on this page.
+    """
     try:
         data = signing.loads(value, salt=salt, max_age=settings.SESSION_COOKIE_AGE)
     except signing.BadSignature as error:
-        return None, f"{type(error).__name__}: {str(error)[:80]}"
+        message = re.sub(r'"([^"]{8})[^"]*"', r'"\1…"', str(error))
+        return None, f"{type(error).__name__}: {message[:80]}"
     return data, None
 
 
