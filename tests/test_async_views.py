@@ -26,6 +26,7 @@ from myapp.lessons.async_views import (
 from tests.html import parse
 
 PAGE = reverse("myapp:async-views")
+DEMO = PAGE + "#demo"
 ADD = reverse("myapp:async-views-add")
 DELETE = reverse("myapp:async-views-delete")
 CYCLE = reverse("myapp:async-views-cycle")
@@ -72,14 +73,16 @@ class TestTheViewsAreAsync:
         assert iscoroutinefunction(getattr(async_views, view))
 
     def test_get_is_not_allowed_on_a_post_view(self, async_client, db):
+        """The async wrapper of require_POST still answers 405."""
         assert get(async_client, ADD).status_code == 405
 
 
 class TestAddNote:
     def test_notes_are_kept_across_requests(self, async_client, engine):
+        """aset() keeps the notes, asetdefault() only the first time; both shown."""
         response = post(async_client, ADD, {"note": " tea "})
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == DEMO
         first_at = async_client.session[FIRST_NOTE_AT_KEY]
         post(async_client, ADD, {"note": "cake"})
         session = async_client.session
@@ -110,6 +113,7 @@ class TestAddNote:
         assert stored(async_client) == before
 
     def test_at_most_20_notes(self, async_client, engine):
+        """A 21st note is a form error, rendered from the async view; nothing saved."""
         session = async_client.session
         session[NOTES_KEY] = [f"note {n}" for n in range(MAX_NOTES)]
         session.save()
@@ -121,6 +125,7 @@ class TestAddNote:
         assert stored(async_client) == before
 
     def test_post_without_csrf_token_is_refused(self, engine):
+        """403 through the ASGI handler too; no note stored."""
         client = AsyncClient(enforce_csrf_checks=True)
         assert post(client, ADD, {"note": "tea"}).status_code == 403
         assert NOTES_KEY not in client.session
@@ -128,6 +133,7 @@ class TestAddNote:
 
 class TestDeleteCycleFlush:
     def test_delete_pops_the_notes_and_keeps_the_rest(self, async_client, engine):
+        """apop() removes both keys; the course's progress stays."""
         get(async_client, PAGE)
         post(async_client, ADD, {"note": "tea"})
         post(async_client, DELETE)
@@ -137,6 +143,7 @@ class TestDeleteCycleFlush:
         assert "course_progress" in session
 
     def test_deleting_nothing_changes_nothing(self, async_client, engine):
+        """apop() of missing keys with a default does not mark the session modified."""
         get(async_client, PAGE)
         before = stored(async_client)
         response = post(async_client, DELETE)
@@ -146,6 +153,7 @@ class TestDeleteCycleFlush:
     def test_cycle_key_changes_the_key_and_keeps_the_data(
         self, async_client, server_engine
     ):
+        """acycle_key(): a new key, the old record gone, the notes kept."""
         post(async_client, ADD, {"note": "tea"})
         old_key = async_client.cookies[NAME].value
         store = async_client.session.__class__
@@ -156,6 +164,7 @@ class TestDeleteCycleFlush:
         assert async_client.session[NOTES_KEY] == ["tea"]
 
     def test_flush_deletes_everything_and_the_cookie(self, async_client, engine):
+        """aflush(): cookie deleted, record gone, no notes on the next page."""
         post(async_client, ADD, {"note": "tea"})
         old_key = async_client.cookies[NAME].value
         store = async_client.session.__class__
@@ -167,6 +176,7 @@ class TestDeleteCycleFlush:
 
 class TestSnapshot:
     def test_json_holds_the_exact_session(self, async_client, engine):
+        """akeys()/aitems() return exactly what is stored; reading saves nothing."""
         post(async_client, ADD, {"note": "tea"})
         response = get(async_client, SNAPSHOT)
         assert response["Content-Type"] == "application/json"
@@ -177,6 +187,7 @@ class TestSnapshot:
         assert NAME not in response.cookies  # reading saves nothing
 
     def test_a_new_visitor_gets_an_empty_session(self, async_client, engine):
+        """No cookie: empty keys and items, and no error."""
         data = json.loads(get(async_client, SNAPSHOT).content)
         assert data == {"keys": [], "items": {}}
 
@@ -189,12 +200,16 @@ class TestSyncTrap:
         post(client, SYNC_TRAP)
         return client.session[SYNC_TRAP_KEY]
 
-    def test_the_database_engine_raises(
-        self, async_client, use_settings, db, sync_checks_on
+    @pytest.mark.parametrize("engine_name", ["db", "active"])
+    def test_the_database_engines_raise(
+        self, async_client, use_settings, db, sync_checks_on, engine_name
     ):
-        use_settings("db")
+        """db, and lesson 19's subclass of it, query to load: refused on the loop."""
+        use_settings(engine_name)
         outcome = self.outcome(async_client)
-        assert outcome == {"engine": "db", "had_key": True, "raised": True}
+        assert outcome["had_key"] is True
+        assert outcome["uses_database"] is True
+        assert outcome["raised"] is True
         page = parse(get(async_client, PAGE))
         assert "SynchronousOnlyOperation" in page.text("sync-trap-outcome")
 
@@ -207,17 +222,28 @@ class TestSyncTrap:
     def test_engines_without_queries_do_not_raise(
         self, async_client, use_settings, db, sync_checks_on, engine_name
     ):
+        """No query to refuse: the read succeeds (blocking the loop, bar cookies)."""
         use_settings(engine_name)
         outcome = self.outcome(async_client)
         assert outcome["had_key"] is True
+        assert outcome["uses_database"] is False
         assert outcome["raised"] is False
-        assert "no error" in parse(get(async_client, PAGE)).text("sync-trap-outcome")
+        text = parse(get(async_client, PAGE)).text("sync-trap-outcome")
+        assert "no error : the" in text
+        assert "makes no database query" in text
 
     def test_cached_db_raises_only_on_a_cache_miss(
         self, async_client, use_settings, db, sync_checks_on
     ):
+        """A cache hit answers without a query; after an eviction the same read
+        goes to the database and is refused."""
         use_settings("cached_db")
-        assert self.outcome(async_client)["raised"] is False
+        outcome = self.outcome(async_client)
+        assert outcome["raised"] is False
+        assert outcome["uses_database"] is True
+        assert outcome["uses_cache"] is True
+        text = parse(get(async_client, PAGE)).text("sync-trap-outcome")
+        assert "found the session in the cache" in text
         caches[settings.SESSION_CACHE_ALIAS].clear()  # an eviction, a restart
         post(async_client, SYNC_TRAP)
         assert async_client.session[SYNC_TRAP_KEY]["raised"] is True
@@ -225,7 +251,11 @@ class TestSyncTrap:
     def test_a_new_visitor_has_nothing_to_load(
         self, async_client, use_settings, db, sync_checks_on
     ):
+        """No cookie, no key: nothing is loaded, so even db does not raise."""
         use_settings("db")
         post(async_client, SYNC_TRAP)
         outcome = async_client.session[SYNC_TRAP_KEY]
-        assert outcome == {"engine": "db", "had_key": False, "raised": False}
+        assert outcome["had_key"] is False
+        assert outcome["raised"] is False
+        text = parse(get(async_client, PAGE)).text("sync-trap-outcome")
+        assert "had no session key yet" in text

@@ -2,10 +2,11 @@
 
 from asgiref.sync import sync_to_async
 from django import forms
+from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SynchronousOnlyOperation
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +20,8 @@ MAX_NOTES = 20
 
 
 class NoteForm(forms.Form):
+    """One short note; surrounding spaces are stripped."""
+
     note = forms.CharField(
         label="A note",
         max_length=100,
@@ -39,6 +42,11 @@ def page_with(request, form):
     return render_lesson(request, "async-views", context)
 
 
+def back_to_demo():
+    """POST/redirect/GET, back to the buttons."""
+    return redirect(reverse("myapp:async-views") + "#demo")
+
+
 @require_GET
 def page(request):
     """A plain sync view: nothing here needs to await."""
@@ -57,7 +65,7 @@ async def add_note(request):
             await request.session.aset(NOTES_KEY, [*notes, form.cleaned_data["note"]])
             now = timezone.now().isoformat(timespec="seconds")
             await request.session.asetdefault(FIRST_NOTE_AT_KEY, now)
-            return redirect("myapp:async-views")
+            return back_to_demo()
         form.add_error("note", f"There are {MAX_NOTES} notes already.")
     # Rendering reads the session synchronously: do it in a thread.
     return await sync_to_async(page_with)(request, form)
@@ -68,21 +76,21 @@ async def delete_notes(request):
     """apop() with a default: no KeyError when there is nothing to delete."""
     await request.session.apop(NOTES_KEY, None)
     await request.session.apop(FIRST_NOTE_AT_KEY, None)
-    return redirect("myapp:async-views")
+    return back_to_demo()
 
 
 @require_POST
 async def cycle_key(request):
     """acycle_key(): same data, new key (what login does against fixation)."""
     await request.session.acycle_key()
-    return redirect("myapp:async-views")
+    return back_to_demo()
 
 
 @require_POST
 async def flush(request):
     """aflush(): data, stored record and cookie gone, like logout."""
     await request.session.aflush()
-    return redirect("myapp:async-views")
+    return back_to_demo()
 
 
 @require_GET
@@ -102,18 +110,36 @@ async def sync_trap(request):
     Loading from the database is a query, and Django refuses to run a query
     on the event loop's thread: SynchronousOnlyOperation.
     """
-    had_key = request.session.session_key is not None
+    session = request.session
+    had_key = session.session_key is not None
     try:
-        request.session.get(NOTES_KEY)
+        session.get(NOTES_KEY)
         raised = False
     except SynchronousOnlyOperation:
         raised = True
-    outcome = {"engine": engine_label(), "had_key": had_key, "raised": raised}
-    await request.session.aset(SYNC_TRAP_KEY, outcome)
-    return redirect("myapp:async-views")
+    outcome = {
+        "engine": engine_label(),
+        # What loading reads: db and its subclasses the database, cached_db
+        # (a subclass) a cache first, the cache engine a cache only.
+        "uses_database": isinstance(session, DBStore),
+        "uses_cache": hasattr(session, "cache_key_prefix"),
+        "had_key": had_key,
+        "raised": raised,
+    }
+    await session.aset(SYNC_TRAP_KEY, outcome)
+    return back_to_demo()
 
 
-SHOWN = (add_note, delete_notes, cycle_key, flush, snapshot, sync_trap, page_with)
+SHOWN = (
+    add_note,
+    delete_notes,
+    cycle_key,
+    flush,
+    snapshot,
+    sync_trap,
+    page_with,
+    back_to_demo,
+)
 
 urlpatterns = [
     # ex: /lessons/async-views/
