@@ -4,14 +4,18 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from importlib import import_module
 from io import StringIO
 
+import django
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.core.management.commands.shell import Command as Shell
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +27,8 @@ from tests.html import parse
 
 PAGE = reverse("myapp:outside-views")
 RUN = reverse("myapp:outside-views-run")
-# Engines whose sessions the command can list.
-LISTABLE = ("db", "file", "cached_db")
+# Engines whose sessions the command can list; "active" is lesson 19's.
+LISTABLE = ("db", "file", "cached_db", "active")
 UNKNOWN_KEY = "nosuchsession0000000000000000000"
 
 
@@ -78,6 +82,35 @@ class TestSessionStoreByHand:
         session.create()
         assert session.session_key != first_key
         assert session_store()().exists(first_key)
+
+    def test_create_on_a_store_never_read_saves_empty_data(self, server_engine):
+        """The one case create()'s "with empty data" describes: nothing was
+        loaded, so nothing is copied to the new key."""
+        key = make_session({"x": 1})
+        unread = session_store()(key)
+        unread.create()
+        assert unread.session_key != key
+        assert dict(session_store()(unread.session_key).items()) == {}
+        assert session_store()(key)["x"] == 1
+
+    def test_saving_a_deleted_record_raises_update_error(self, server_engine):
+        """A script's save() after the visitor's record was deleted meanwhile."""
+        key = make_session({"x": 1})
+        script = session_store()(key)
+        script["x"] = 2
+        session_store()().delete(key)
+        with pytest.raises(UpdateError):
+            script.save()
+
+    def test_the_shell_imports_the_session_model(self):
+        """Every model since 5.2; settings and timezone as well since 6.0."""
+        imports = set(Shell().get_auto_imports())
+        assert "django.contrib.sessions.models.Session" in imports
+        common = {"django.conf.settings", "django.utils.timezone"}
+        if django.VERSION >= (6, 0):
+            assert common <= imports
+        else:
+            assert not common & imports
 
     def test_an_unknown_key_is_never_adopted(self, server_engine):
         session = session_store()(UNKNOWN_KEY)
@@ -154,6 +187,24 @@ class TestCommandListing:
         sooner = make_session({"n": 1}, 600)
         out = sessions_output()
         assert out.index(shorten(sooner)) < out.index(shorten(later))
+
+    def test_file_engine_keeps_a_session_whose_expiry_was_set_in_seconds(
+        self, use_settings, db
+    ):
+        """Django's file engine never expires set_expiry(seconds): load() still
+        returns it and clearsessions keeps it. The listing says so."""
+        use_settings("file")
+        key = make_session({"sname": "kept"}, 60)
+        an_hour_ago = time.time() - 3600
+        path = os.path.join(settings.SESSION_FILE_PATH, "sessionid" + key)
+        os.utime(path, (an_hour_ago, an_hour_ago))
+        assert session_store()(key)["sname"] == "kept"
+        call_command("clearsessions")
+        assert os.path.exists(path)
+        out = sessions_output()
+        assert "1 live, 0 expired" in out
+        line = next(line for line in out.splitlines() if shorten(key) in line)
+        assert "[past its expiry, but the file engine keeps it]" in line
 
     def test_file_listing_skips_files_that_are_not_sessions(self, use_settings, db):
         use_settings("file")

@@ -36,6 +36,9 @@ class StoredSession:
     expires: datetime
     data: dict
     expired: bool
+    # Past its expiry date, yet the engine still loads it and clearsessions
+    # keeps it (the file engine and an expiry set in seconds).
+    kept_past_expiry: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,21 @@ def file_sessions(store_class, directory):
         except (OSError, UnicodeDecodeError):
             continue  # deleted since listdir(), or not a session file
         data = decoder.decode(text) if text else {}
-        # As the file engine counts it: from the file's last write.
-        expires = decoder.get_expiry_date(
-            modification=modified, expiry=data.get("_session_expiry")
+        expiry = data.get("_session_expiry")
+        # From the file's last write, as the cookie's Max-Age counts it.
+        expires = decoder.get_expiry_date(modification=modified, expiry=expiry)
+        # The file engine's own check (in load() and clearsessions) compares
+        # an expiry set in seconds, set_expiry(300), with nothing: it never
+        # expires such a file. Django 5.2 and 6.1 alike.
+        in_seconds = isinstance(expiry, int) and expiry != 0
+        past = expires <= now
+        yield StoredSession(
+            key=key,
+            expires=expires,
+            data=data,
+            expired=past and not in_seconds,
+            kept_past_expiry=past and in_seconds,
         )
-        yield StoredSession(key=key, expires=expires, data=data, expired=expires <= now)
 
 
 def why_not_listable(store_class):
@@ -157,6 +170,8 @@ def describe(session, full_keys=False):
     key = session.key if full_keys else shorten(session.key)
     expires = session.expires.strftime("%Y-%m-%d %H:%M:%S %Z")
     mark = " [expired]" if session.expired else ""
+    if session.kept_past_expiry:
+        mark = " [past its expiry, but the file engine keeps it]"
     data = json.dumps(session.data, ensure_ascii=False, sort_keys=True, default=str)
     return f"{key}  expires {expires}{mark}  {data}"
 
