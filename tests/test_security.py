@@ -159,7 +159,7 @@ class TestCookieFlags:
         assert page.text("flag-domain-value") == "None"
         assert page.text("flag-path-value") == "'/'"
         assert page.text("flag-csrf-value") == (
-            "HTTPONLY=False , SECURE=False , SAMESITE='Lax'"
+            "HTTPONLY=False SECURE=False SAMESITE='Lax'"
         )
 
     def test_page_follows_the_settings(self, client, db):
