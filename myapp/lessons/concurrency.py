@@ -47,7 +47,7 @@ def add_one_naively(session):
 
 def add_one_atomically(cart_id):
     """Let the database add: UPDATE ... SET count = count + 1 is one statement,
-    so parallel requests queue on the row instead of overwriting each other."""
+    so parallel requests wait for each other instead of overwriting each other."""
     time.sleep(RACE_WINDOW)  # the same work as the naive version
     counter = CartCounter.objects.filter(cart_id=cart_id)
     if counter.update(count=F("count") + 1):
