@@ -20,6 +20,7 @@ from myapp.lessons.testing_sessions import (
     client_session_experiment,
     request_factory_experiment,
 )
+from tests.conftest import ENGINES, SERVER_ENGINES
 from tests.html import parse
 
 PAGE = reverse("myapp:testing-sessions")
@@ -29,6 +30,7 @@ NAME = settings.SESSION_COOKIE_NAME
 
 class TestClientSession:
     def test_a_change_needs_a_variable_and_save(self, client, engine):
+        """A change through client.session is lost; via a saved variable, kept."""
         client.session["answer"] = 42  # a throwaway SessionStore
         assert "answer" not in client.session
         session = client.session
@@ -38,6 +40,7 @@ class TestClientSession:
         assert client.session["answer"] == 42
 
     def test_the_server_sees_what_the_test_saved(self, client, engine):
+        """A view reads what the test stored: /gsession shows the name."""
         session = client.session
         session["sname"] = "ada"
         session.save()
@@ -45,6 +48,7 @@ class TestClientSession:
         assert parse(client.get("/gsession")).text("student-name") == "ada"
 
     def test_first_access_creates_and_saves_a_session(self, client, server_engine):
+        """With no cookie, client.session saves a session and sets its cookie."""
         assert NAME not in client.cookies
         key = client.session.session_key
         assert client.cookies[NAME].value == key
@@ -61,18 +65,37 @@ class TestClientSession:
         client.cookies[NAME] = session.session_key
         assert client.session["answer"] == 42
 
+    def test_a_deleted_cookie_still_counts_as_a_cookie(self, client, engine):
+        """After a response deleted the cookie (a flush), client.session saves
+        nothing and sets no cookie; a saved change is lost until its new key
+        is sent."""
+        client.get(PAGE)
+        response = client.post(reverse("myapp:setup-flush"))
+        assert response.cookies[NAME].value == ""
+        session = client.session
+        assert session.session_key is None
+        assert client.cookies[NAME].value == ""
+        session["answer"] = 42
+        session.save()
+        assert "answer" not in client.session
+        client.cookies[NAME] = session.session_key
+        assert client.session["answer"] == 42
+
 
 class TestRequestFactory:
     def test_a_factory_request_has_no_session(self):
+        """No middleware ran: no request.session."""
         assert not hasattr(RequestFactory().get("/"), "session")
 
     def test_session_middleware_attaches_one(self, engine):
+        """process_request attaches an empty, unsaved session."""
         request = RequestFactory().get("/")
         SessionMiddleware(lambda request: HttpResponse()).process_request(request)
         assert request.session.session_key is None
         assert request.session.is_empty()
 
     def test_or_assign_a_store_yourself(self, engine):
+        """A SessionStore of the running engine works as well, once saved."""
         request = RequestFactory().get("/")
         request.session = import_module(settings.SESSION_ENGINE).SessionStore()
         request.session["answer"] = 42
@@ -110,9 +133,10 @@ class TestExperiments:
 
 class TestRunView:
     def test_findings_are_kept_and_shown(self, client, engine):
+        """The run stores its findings in the learner's session; the page shows them."""
         response = client.post(RUN)
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == PAGE + "#demo"
         findings = client.session[FINDINGS_KEY]
         assert findings["engine"] == parse(client.get(PAGE)).text("footer-engine")
         page = parse(client.get(PAGE))
@@ -128,6 +152,7 @@ class TestRunView:
     def test_only_the_learners_own_session_is_left(
         self, client, use_settings, db, tmp_path, engine_name
     ):
+        """The experiments delete their throwaway sessions: only yours is left."""
         use_settings(engine_name)
         client.post(RUN)
         key = client.cookies[NAME].value
@@ -142,6 +167,7 @@ class TestRunView:
             assert files == []
 
     def test_post_only_and_csrf_protected(self, engine):
+        """405 for GET, 403 without the token; the session is untouched."""
         client = Client(enforce_csrf_checks=True)
         client.get(PAGE)
         before = dict(client.session.items())
@@ -150,4 +176,16 @@ class TestRunView:
         assert dict(client.session.items()) == before
 
     def test_before_a_run_the_page_says_so(self, client, db):
+        """No findings yet: the page says so instead of an empty table."""
         assert parse(client.get(PAGE)).text("findings") == "Not run yet."
+
+
+class TestPage:
+    def test_the_fixtures_are_described_as_they_are(self, client, db):
+        """The page names every engine the engine fixture runs, and both counts."""
+        text = parse(client.get(PAGE)).text("engine-fixture")
+        numbers = {5: "five", 6: "six", 7: "seven"}
+        assert f"runs {numbers[len(ENGINES)]} times" in text
+        assert f"runs the {numbers[len(SERVER_ENGINES)]} that keep" in text
+        for name in ENGINES:
+            assert name in text

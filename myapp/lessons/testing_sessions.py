@@ -5,7 +5,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.test import Client, RequestFactory
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.context_processors import engine_label
@@ -75,7 +75,7 @@ def run(request):
         **request_factory_experiment(),
         **client_session_experiment(),
     }
-    return redirect("myapp:testing-sessions")
+    return redirect(reverse("myapp:testing-sessions") + "#demo")
 
 
 SHOWN = (
