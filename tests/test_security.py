@@ -397,10 +397,11 @@ class TestRotation:
         if engine_file != "cookies":  # only decode() logs; signed_cookies is silent
             assert corrupted_warnings(caplog)
 
-    def test_cache_engine_stores_unsigned_data(self, client, use_settings, db):
-        """The cache engine keeps the dictionary itself: a new key does not
-        touch its data (the auth hash is another matter, lesson 18)."""
-        use_settings("cache")
+    @pytest.mark.parametrize("engine_file", ["cache", "cached_db"])
+    def test_cached_data_is_unsigned(self, client, use_settings, db, engine_file):
+        """A cache entry is the dictionary itself: a new key does not touch it
+        (the auth hash inside is another matter, lesson 18)."""
+        use_settings(engine_file)
         with override_settings(SECRET_KEY=OLD_KEY):
             client.get("/ssession")
         with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
