@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.cache import SessionStore as CacheStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
@@ -38,6 +39,10 @@ LABELS = {
     "cached_db": "cached_db",
     "cookies": "signed_cookies",
 }
+
+
+class SessionStore(CacheStore):
+    """A custom engine for one test below: this module is its SESSION_ENGINE."""
 
 
 def session_cookie(client):
@@ -76,6 +81,13 @@ class TestPage:
         for label in LABELS.values():
             assert "running" not in page.by_id(f"engines-row-{label}").get("class", [])
         assert "extends the db engine's" in page.text("engines-running-base")
+
+    def test_a_custom_cache_engine_shows_its_cache(self, client, settings, db):
+        """Described by what it extends: here a cache store, so the cache shows."""
+        settings.SESSION_ENGINE = __name__
+        page = parse(client.get(PAGE))
+        assert "extends the cache engine's" in page.text("engines-running-base")
+        assert "LocMemCache" in page.text("engines-running-cache")
 
     def test_built_on_names_the_most_specific_engine(self):
         """cached_db's store is also a db store: the closer base is named."""

@@ -57,20 +57,22 @@ def built_on(engine_path):
 def running_engine(request):
     """What this server process runs: the engine, its settings and its cache."""
     label = engine_label()
+    built_in = label in SETTINGS_FILES
+    # A custom engine keeps its data the way the engine it extends does.
+    kind = label if built_in else built_on(settings.SESSION_ENGINE)
     running = {
         "label": label,
         "engine": settings.SESSION_ENGINE,
         "settings_module": settings.SETTINGS_MODULE,
-        "built_in": label in SETTINGS_FILES,
+        "built_in": built_in,
+        "built_on": kind,
     }
-    if not running["built_in"]:
-        running["built_on"] = built_on(settings.SESSION_ENGINE)
-    if label in CACHE_ENGINES:
+    if kind in CACHE_ENGINES:
         backend = settings.CACHES[settings.SESSION_CACHE_ALIAS]["BACKEND"]
         running["cache_backend"] = backend
         # locmem is a dictionary inside this process: no other process sees it.
         running["cache_per_process"] = backend == LOCAL_MEMORY_CACHE
-    if label == "signed_cookies":
+    if kind == "signed_cookies":
         cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
         running["cookie_size"] = len(cookie)
     return running
