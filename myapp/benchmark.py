@@ -390,7 +390,6 @@ def measure_over_http(requests, rounds, concurrency, workers, **spec):
 def measure(clients, requests, rounds):
     """Time `requests` GETs of each view per round, the views' order rotating
     from round to round; summarize every view against the no-session one."""
-
     paths = {kind: reverse(name) for kind, name in URL_NAMES.items()}
     # The requests of a batch, shared out between the visitors.
     shares = [
