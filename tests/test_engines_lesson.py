@@ -6,6 +6,7 @@
 import base64
 import os
 import zlib
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -202,6 +203,23 @@ class TestStoreNote:
         assert Session.objects.get(pk=key).get_decoded()[NOTE_KEY] == "both"
         caches["default"].clear()
         assert client.session[NOTE_KEY] == "both"
+
+    def test_cached_db_logs_a_failed_cache_write_and_keeps_the_row(
+        self, use_settings, db, monkeypatch, caplog
+    ):
+        """Since 5.1 a cache that fails in save() is logged, not raised."""
+        use_settings("cached_db")
+
+        def unreachable(*args, **kwargs):
+            raise ConnectionError("the cache did not answer")
+
+        monkeypatch.setattr(caches["default"], "set", unreachable)
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[NOTE_KEY] = "row only"
+        store.save()
+        row = Session.objects.get(pk=store.session_key)
+        assert row.get_decoded()[NOTE_KEY] == "row only"
+        assert "Error saving to cache" in caplog.text
 
     def test_signed_cookie_carries_the_data_readable(self, client, use_settings, db):
         """Signed, not encrypted: the note is readable without the secret key."""
