@@ -55,6 +55,8 @@ URL_NAMES = {
     "write": "myapp:performance-write",
 }
 WARM_UP_REQUESTS = 5
+# A run is bounded: counts the command accepts, and time per measuring process.
+LIMITS = {"requests": 10_000, "rounds": 50, "concurrency": 64, "workers": 16}
 CHILD_TIMEOUT = 1800
 # How to start what a case needs, for the message when it does not answer.
 START = {
@@ -201,6 +203,21 @@ def run_case(case, workdir, options):
             f"{case.settings}: the measuring process failed\n{completed.stderr[-3000:]}"
         )
     return json.loads(completed.stdout.splitlines()[-1])
+
+
+def command_line(data):
+    """The command that measures again what `data` (a run's results) measured."""
+    options = data["options"]
+    words = ["python manage.py sessionbench"]
+    if data["mode"] == "http":
+        words.append("--http")
+        words += [f"--concurrency {options['concurrency']}"]
+        words += [f"--workers {options['workers']}"]
+    words += [f"--requests {options['requests']}", f"--rounds {options['rounds']}"]
+    attempted = [entry["settings"] for entry in data["results"] + data["skipped"]]
+    if set(attempted) != set(CASES_BY_NAME):
+        words += [f"--only {name}" for name in attempted]
+    return " ".join(words)
 
 
 def machine():

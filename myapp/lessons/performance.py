@@ -165,6 +165,7 @@ def page(request):
             "bench": results,
             "which": which,
             "note": note,
+            "command": benchmark.command_line(results),
             "chart": bar_chart(results["results"]),
             # Below 100% only over HTTP, when workers do not share the store.
             "show_found": any(

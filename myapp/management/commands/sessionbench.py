@@ -59,9 +59,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        for name in ("requests", "rounds", "concurrency", "workers"):
-            if options[name] < 1:
-                raise CommandError(f"--{name} must be 1 or more")
+        for name, limit in benchmark.LIMITS.items():
+            if not 1 <= options[name] <= limit:
+                raise CommandError(f"--{name} must be from 1 to {limit}")
         only = options["only"] or list(benchmark.CASES_BY_NAME)
         try:
             results = benchmark.run(
@@ -125,6 +125,7 @@ def table(results):
         f"x {options['rounds']} rounds, {setup}\n"
         f"Django {results['django']}, Python {results['python']}, "
         f"{results['machine']['platform']}, {results['machine']['cpu_count']} CPUs\n"
+        f"Reproduce: {benchmark.command_line(results)}\n"
     )
     notes = [
         "",
