@@ -221,6 +221,7 @@ def command_line(data):
 
 
 def machine():
+    """What ran the benchmark: ratios from one machine do not transfer to another."""
     return {
         "platform": platform.platform(),
         "processor": processor(),
@@ -229,6 +230,7 @@ def machine():
 
 
 def processor():
+    """The CPU's model name (Linux's /proc/cpuinfo), else what platform knows."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -304,12 +306,14 @@ class SessionClient:
         raise NotImplementedError
 
     def keep_cookie(self, set_cookie_headers):
+        """Keep the session cookie a response sets; an emptied one is forgotten."""
         for header in set_cookie_headers:
             morsel = SimpleCookie(header).get(self.cookie_name)
             if morsel is not None:
                 self.cookie = morsel.value or None
 
     def cookie_header(self):
+        """The Cookie header a browser would send: the session cookie, if any."""
         return f"{self.cookie_name}={self.cookie}" if self.cookie else ""
 
     def timed_gets(self, path, count):
@@ -509,6 +513,7 @@ def gunicorn(workers):
 
 
 def wait_for_port(port, server, log, timeout=30):
+    """Return once gunicorn accepts connections; BenchmarkError if it exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -529,6 +534,7 @@ def wait_for_port(port, server, log, timeout=30):
 
 
 def write_results(data, path):
+    """Write what `run()` returned as JSON, for the lesson page to read."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
