@@ -148,3 +148,62 @@ class TestExpireAtBrowserClose:
             page.goto(site + "/gsession")
             assert "No session values yet" in page.locator("#message").inner_text()
             restarted.close()
+
+
+class TestShoppingCart:
+    def test_fixed_cart_keeps_both_adds_and_the_broken_one_does_not(self, site, page):
+        page.goto(site + "/lessons/shopping-cart/")
+        for _ in range(2):
+            page.get_by_role("button", name="Add one Notebook", exact=True).click()
+            page.get_by_role("button", name="Add one Notebook (broken)").click()
+        page.goto(site + "/lessons/shopping-cart/")
+        assert page.locator("#quantity-1").input_value() == "2"
+        # The second in-place add was never saved: the broken cart says 1.
+        assert page.locator("#broken-line-1 td").inner_text() == "1"
+        page.get_by_label("Quantity of Notebook").fill("5")
+        page.get_by_role("button", name="Update Notebook").click()
+        assert page.locator("#quantity-1").input_value() == "5"
+
+
+class TestPreferences:
+    def test_the_theme_applies_to_every_page(self, site, page):
+        page.goto(site + "/lessons/preferences/")
+        page.locator("#theme-form").get_by_label("Dark").check()
+        page.get_by_role("button", name="Save the theme").click()
+        for path in ("/", "/gsession", "/login/", "/lessons/first-session/"):
+            page.goto(site + path)
+            assert page.locator("html").get_attribute("data-theme") == "dark"
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background != "rgb(253, 253, 251)"  # not the light theme's
+
+
+class TestActiveSessions:
+    def test_two_browsers_are_two_devices(self, browser):
+        """Sign up and log in from two contexts on the active engine: each sees
+        both sessions, and ending the other one logs that browser out."""
+        with live_site("sitecore.settings.active") as site:
+            laptop = browser.new_context(user_agent="Laptop browser")
+            phone = browser.new_context(user_agent="Phone browser")
+            first, second = laptop.new_page(), phone.new_page()
+            first.goto(site + "/lessons/authentication/")
+            first.fill("#id_signup-username", "ada")
+            first.fill("#id_signup-password1", "a long and unusual passphrase")
+            first.fill("#id_signup-password2", "a long and unusual passphrase")
+            first.get_by_role("button", name="Create the account").click()
+            for page in (first, second):
+                page.goto(site + "/lessons/authentication/")
+                page.fill("#id_login-username", "ada")
+                page.fill("#id_login-password", "a long and unusual passphrase")
+                page.get_by_role("button", name="Log in", exact=True).click()
+
+            first.goto(site + "/lessons/active-sessions/")
+            rows = first.locator("#active-sessions-table tbody tr")
+            assert rows.count() == 2
+            assert "this device" in first.locator("#active-sessions-table").inner_text()
+            first.get_by_role("button", name="Sign out everywhere else").click()
+            assert first.locator("#active-sessions-table tbody tr").count() == 1
+
+            second.goto(site + "/lessons/active-sessions/")
+            assert second.locator("#active-sessions-table").count() == 0
+            laptop.close()
+            phone.close()
