@@ -31,6 +31,11 @@ def shown_headers(response):
     return parse(response).text("response-headers")
 
 
+def stored(client):
+    """Everything the store holds for this client's session, as a dict."""
+    return dict(client.session.items())
+
+
 def start_session(client):
     """Open the lesson page, as a learner does: the course records it, so the
     browser now has a session cookie. Then write the demo value."""
@@ -139,6 +144,7 @@ class TestWriteThenFail:
         client.post(FAIL)
         page = parse(client.get(PAGE))
         assert page.text("state-lost").startswith("not in the session")
+        assert page.text("state-written") == client.session[WRITTEN_KEY]
 
     def test_save_every_request_does_not_save_a_500(self, client, engine, settings):
         settings.SESSION_SAVE_EVERY_REQUEST = True
@@ -152,21 +158,25 @@ class TestEmpty:
     def test_without_the_confirmation_nothing_is_erased(self, client, engine):
         """Unticked box: a form error on the lesson page, the session intact."""
         start_session(client)
+        before = stored(client)
         response = client.post(EMPTY, {"how": "flush"})
         assert response.status_code == 200
         assert (
             "Tick the box first: nothing was erased." in parse(response).field_errors()
         )
         assert session_cookie(response) is None
-        assert WRITTEN_KEY in client.session
+        assert stored(client) == before
 
     @pytest.mark.parametrize("how", ["", "delete", "x" * 500])
     def test_an_unknown_method_is_a_form_error(self, client, engine, how):
+        """A form error, no Set-Cookie, and the stored session unchanged."""
         start_session(client)
+        before = stored(client)
         response = client.post(EMPTY, {"how": how, "understood": "on"})
         assert response.status_code == 200
         assert parse(response).field_errors()
-        assert WRITTEN_KEY in client.session
+        assert session_cookie(response) is None
+        assert stored(client) == before
 
     def test_flush_deletes_the_cookie(self, client, engine):
         """flush() leaves is_empty() True: Set-Cookie with an empty value and

@@ -60,6 +60,7 @@ def page(request):
 
 
 def lesson_page(request, empty_form):
+    """The lesson page, with the emptying form fresh or with its errors."""
     return render_lesson(
         request,
         "when-sessions-save",
@@ -108,12 +109,11 @@ def empty(request):
     form = EmptyForm(request.POST)
     if not form.is_valid():
         return lesson_page(request, form)
-    key_before = request.session.session_key
     if form.cleaned_data["how"] == "flush":
         request.session.flush()
         return demo_result(request, "flush.html")
     request.session.clear()
-    return demo_result(request, "clear.html", {"key_before": key_before})
+    return demo_result(request, "clear.html")
 
 
 @require_GET
