@@ -6,6 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import global_settings, settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -129,16 +133,59 @@ class TestSetExpiry:
 
     @pytest.mark.parametrize("choice", ["", "forever", "-1", "15", "x" * 300])
     def test_an_unknown_choice_is_a_form_error(self, client, engine, choice):
-        """200 with the error, no Set-Cookie: the expiry is unchanged."""
-        client.get(PAGE)
+        """200 with the error, no Set-Cookie: the stored session is unchanged."""
+        choose(client, "timedelta")
+        before = dict(client.session.items())
         response = client.post(SET, {"choice": choice})
         assert response.status_code == 200
         assert parse(response).field_errors()
         assert session_cookie(response) is None
-        assert EXPIRY_KEY not in client.session
+        assert dict(client.session.items()) == before
 
     def test_set_is_post_only(self, client, db):
         assert client.get(SET).status_code == 405
+
+
+class TestExpiryMethods:
+    """get_expiry_age() and get_expiry_date() with their keyword arguments."""
+
+    def test_an_integer_age_ignores_modification(self):
+        """The age is the integer itself; the date counts it from modification."""
+        session = SessionStore()
+        session.set_expiry(300)
+        earlier = timezone.now() - timedelta(seconds=100)
+        assert session.get_expiry_age(modification=earlier) == 300
+        assert session.get_expiry_date(modification=earlier) == earlier + timedelta(
+            seconds=300
+        )
+
+    def test_a_fixed_moment_is_counted_from_modification(self):
+        session = SessionStore()
+        moment = next_midnight()
+        session.set_expiry(moment)
+        earlier = timezone.now() - timedelta(seconds=100)
+        assert session.get_expiry_date(modification=earlier) == moment
+        assert session.get_expiry_age(modification=earlier) == int(
+            (moment - earlier).total_seconds()
+        )
+
+    def test_the_expiry_keyword_does_not_load_the_session(self):
+        """An unknown key, and no database: the session is never read."""
+        session = SessionStore("k" * 32)
+        assert session.get_expiry_age(expiry=60) == 60
+        assert session.get_expiry_date(expiry=0) > timezone.now()
+        assert session.accessed is False
+
+    def test_none_without_a_custom_expiry_is_no_change(self):
+        """Nothing to remove: the session is not marked modified."""
+        session = SessionStore()
+        session.set_expiry(None)
+        assert session.modified is False
+        session.set_expiry(60)
+        session.modified = False
+        session.set_expiry(None)
+        assert session.modified is True
+        assert EXPIRY_KEY not in session
 
 
 class TestCountdown:
@@ -211,6 +258,22 @@ class TestExpiresAfterTheLastChange:
         clock.advance(10)
         assert still_there(client)
 
+    @pytest.mark.parametrize(
+        ("choice", "expire_at_browser_close"),
+        [("browser-close", False), ("default", True)],
+    )
+    def test_a_browser_session_still_expires_on_the_server(
+        self, client, engine, clock, settings, choice, expire_at_browser_close
+    ):
+        """set_expiry(0), or SESSION_EXPIRE_AT_BROWSER_CLOSE: no Max-Age, yet
+        the server drops the session SESSION_COOKIE_AGE after the last save."""
+        settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = expire_at_browser_close
+        assert session_cookie(choose(client, choice))["max-age"] == ""
+        clock.advance(TWO_WEEKS - 60)
+        assert still_there(client)
+        clock.advance(120)
+        assert not still_there(client)
+
     def test_a_timedelta_does_not_slide(self, client, enforcing_engine, clock):
         """A change at 9 minutes does not move a 10-minute timedelta."""
         choose(client, "timedelta")
@@ -248,6 +311,21 @@ class TestExpiresAfterTheLastChange:
         assert still_there(client)
         clock.advance(TWO_WEEKS)
         assert not still_there(client)
+
+    def test_a_signed_cookie_cuts_a_longer_expiry_short(self, use_settings, clock):
+        """set_expiry(30 days) gives a 30-day Max-Age, but the server refuses
+        the cookie SESSION_COOKIE_AGE after it was signed."""
+        use_settings("cookies")
+        session = SignedCookieStore()
+        session["kept"] = True
+        session.set_expiry(timedelta(days=30))
+        session.save()
+        assert session.get_expiry_age() > TWO_WEEKS
+        cookie = session.session_key
+        clock.advance(TWO_WEEKS - 60)
+        assert SignedCookieStore(cookie).load()["kept"] is True
+        clock.advance(120)
+        assert SignedCookieStore(cookie).load() == {}
 
 
 class TestClearsessions:

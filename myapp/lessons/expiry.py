@@ -69,12 +69,10 @@ def describe_expiry(session):
         "browser_close": session.get_expire_at_browser_close(),
         "saved_at": None,
     }
-    saved_at = session.get(SAVED_AT_KEY)
-    if saved_at is not None:
-        deadline = session.get_expiry_date(
-            modification=datetime.fromisoformat(saved_at)
-        )
-        facts["saved_at"] = datetime.fromisoformat(saved_at)
+    if SAVED_AT_KEY in session:
+        saved_at = datetime.fromisoformat(session[SAVED_AT_KEY])
+        deadline = session.get_expiry_date(modification=saved_at)
+        facts["saved_at"] = saved_at
         facts["deadline"] = deadline
         facts["remaining"] = max(0, int((deadline - now).total_seconds()))
     return facts
@@ -87,8 +85,11 @@ def arrival(request):
     if not cookie:
         return "no-cookie"
     if engine_label() == "signed_cookies":
-        return "cookie"  # the cookie is the data: there is no record to lose
-    # Loading an unknown or expired key leaves session_key None (or new).
+        # The cookie is the data: its key never changes when the server
+        # refuses it (after SESSION_COOKIE_AGE), so there is nothing to compare.
+        return "cookie"
+    # Any read loads the session; an unknown or expired key is dropped then
+    # (session_key becomes None, or a new key with the file engine).
     request.session.keys()
     return "cookie" if request.session.session_key == cookie else "stale-cookie"
 
@@ -103,6 +104,7 @@ def page(request):
 
 
 def lesson_page(request, form):
+    """The lesson page, with the form fresh or with its errors."""
     came_with = arrival(request)
     if settings.SESSION_SAVE_EVERY_REQUEST and SAVED_AT_KEY in request.session:
         # This request saves the session anyway, so the clock restarts now.
