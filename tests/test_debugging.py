@@ -77,12 +77,19 @@ class TestCorruptedRecord:
         assert page.inspector_items() == {}
         assert settings.SESSION_COOKIE_NAME not in response.cookies
 
-    def test_the_corrupt_request_itself_does_not_save(self, client, signing_engine):
-        """The damage survives the corrupting request: nothing saved over it."""
+    def test_the_corrupt_request_itself_does_not_save(
+        self, client, signing_engine, caplog
+    ):
+        """The damage survives the corrupting request: nothing saved over it,
+        so the record is still there and still fails its check."""
         key = start(client)
         response = corrupt(client, "tampered")
         assert settings.SESSION_COOKIE_NAME not in response.cookies
-        assert client.session.__class__(key).load() == {}
+        store = client.session.__class__
+        assert store().exists(key)
+        caplog.clear()
+        assert store(key).load() == {}
+        assert corrupted_warnings(caplog)
 
     def test_the_next_write_replaces_the_damage(self, client, signing_engine, caplog):
         """Same key, good data, and no warning on the following load."""
@@ -126,7 +133,7 @@ class TestCorruptedRecord:
 class TestSignedCookies:
     @pytest.mark.parametrize("cause", ["secret-key", "tampered"])
     def test_a_bad_cookie_is_reset_silently(self, client, use_settings, caplog, cause):
-        """An empty session, a fresh cookie, and nothing logged."""
+        """An empty session, a fresh cookie, and nothing logged at all."""
         use_settings("cookies")
         start(client)
         response = corrupt(client, cause)
@@ -134,7 +141,7 @@ class TestSignedCookies:
         caplog.clear()
         response = client.get(CHECK)
         assert response.status_code == 200
-        assert not corrupted_warnings(caplog)
+        assert not [r for r in caplog.records if r.name.startswith("django.security")]
         page = parse(response)
         assert page.text("check-log") == "nothing"
         assert page.text("check-data") == "empty: {}"
@@ -151,6 +158,23 @@ class TestSignedCookies:
         assert response.status_code == 200
         assert parse(response).field_errors()
         assert client.session["sname"] == "irfan"
+
+
+class TestCustomEngines:
+    def test_a_subclass_of_the_db_store_is_offered_every_cause(
+        self, client, settings, db, caplog
+    ):
+        """Lesson 19's active-sessions store builds on the db store: it signs
+        with key_salt too, so corrupting it logs the warning."""
+        settings.SESSION_ENGINE = "myapp.active_sessions"
+        start(client)
+        page = parse(client.get(PAGE))
+        offered = {button["value"] for button in page.select("#corrupt-form button")}
+        assert offered == set(CAUSES)
+        corrupt(client, "renamed")
+        caplog.clear()
+        assert parse(client.get(CHECK)).text("check-data") == "empty: {}"
+        assert corrupted_warnings(caplog)
 
 
 class TestCacheEngine:
@@ -182,16 +206,32 @@ class TestForm:
 
     @pytest.mark.parametrize("cause", ["", "everything", "x" * 300])
     def test_an_unknown_cause_is_a_form_error(self, client, engine, cause):
+        """A form error, and the stored session exactly as it was."""
         start(client)
+        before = dict(client.session.items())
         response = client.post(CORRUPT, {"cause": cause, "understood": "on"})
         assert response.status_code == 200
         assert parse(response).field_errors()
-        assert client.session["sname"] == "irfan"
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert dict(client.session.items()) == before
 
     def test_without_a_session_there_is_nothing_to_corrupt(self, client, engine):
         response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
         assert response.status_code == 200
         assert parse(response).field_errors()
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_a_cookie_for_an_unknown_session_stores_nothing(
+        self, client, server_engine
+    ):
+        """The session is loaded before anything is written: an unknown key is
+        dropped, so no record appears under it."""
+        unknown = "unknown0" * 4
+        client.cookies[settings.SESSION_COOKIE_NAME] = unknown
+        response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert not client.session.__class__().exists(unknown)
 
     def test_save_every_request_would_undo_it(self, client, signing_engine, settings):
         settings.SESSION_SAVE_EVERY_REQUEST = True

@@ -41,15 +41,16 @@ CAUSES = {
     "secret-key": "a changed SECRET_KEY",
     "tampered": "one character edited",
 }
-# Which causes break which engine. The cache engine stores the dictionary
-# itself, unsigned: none of them reaches it.
-CAUSES_BY_ENGINE = {
-    "db": ("renamed", "secret-key", "tampered"),
-    "cached_db": ("renamed", "secret-key", "tampered"),
-    "file": ("renamed", "secret-key", "tampered"),
-    "signed_cookies": ("secret-key", "tampered"),
-    "cache": (),
-}
+
+
+def causes_for(store_class):
+    """Which causes break this engine's records, by the store it builds on
+    (so a subclass, such as lesson 19's active sessions, counts too)."""
+    if issubclass(store_class, SignedCookieStore):
+        return ("secret-key", "tampered")  # a fixed salt, not key_salt
+    if issubclass(store_class, (DBStore, FileStore)):  # cached_db is a DBStore
+        return tuple(CAUSES)
+    return ()  # the cache store keeps the dictionary itself, unsigned
 
 
 class RenamedSessionStore(SessionBase):
@@ -66,9 +67,9 @@ class CorruptForm(forms.Form):
         error_messages={"required": "Tick the box first: nothing was changed."},
     )
 
-    def __init__(self, *args, engine, **kwargs):
+    def __init__(self, *args, store_class, **kwargs):
         super().__init__(*args, **kwargs)
-        causes = CAUSES_BY_ENGINE.get(engine, ())
+        causes = causes_for(store_class)
         self.fields["cause"].choices = [(cause, CAUSES[cause]) for cause in causes]
 
 
@@ -142,10 +143,12 @@ def captured_log(name):
 @require_GET
 def page(request):
     """Explain the tools; the demo corrupts this visitor's own session."""
-    return lesson_page(request, CorruptForm(engine=engine_label()))
+    return lesson_page(request, CorruptForm(store_class=type(request.session)))
 
 
 def lesson_page(request, form, check=None):
+    """The lesson page, with the form fresh or with its errors, and what the
+    check found, if this is the check."""
     return render_lesson(
         request,
         "debugging",
@@ -154,6 +157,7 @@ def lesson_page(request, form, check=None):
             "check": check,
             "toolbar_enabled": settings.DEBUG_TOOLBAR,
             "engine": engine_label(),
+            "cookie_is_record": isinstance(request.session, SignedCookieStore),
         },
     )
 
@@ -168,10 +172,11 @@ def corrupt(request):
     The view never modifies request.session, so SessionMiddleware does not
     save over the damage. With signed_cookies the cookie is the record.
     """
-    form = CorruptForm(request.POST, engine=engine_label())
+    form = CorruptForm(request.POST, store_class=type(request.session))
     if not form.is_valid():
         return lesson_page(request, form)
     session = request.session
+    # Loaded first: a cookie for an unknown or expired session loses its key.
     data = dict(session.items())
     if session.session_key is None:
         form.add_error(None, "You have no stored session yet: open a lesson first.")
@@ -180,7 +185,8 @@ def corrupt(request):
         form.add_error(
             None,
             "SESSION_SAVE_EVERY_REQUEST is on: the save after this request would "
-            "write your intact session over the damage. Run another engine.",
+            "write your intact session over the damage. Run the course with "
+            "other settings, such as make run ENGINE=db.",
         )
         return lesson_page(request, form)
     damaged = corrupted(session, data, form.cleaned_data["cause"])
@@ -221,7 +227,8 @@ def check(request):
         "empty": not data,
         "session_key": shorten(request.session.session_key),
     }
-    return lesson_page(request, CorruptForm(engine=engine_label()), check=result)
+    form = CorruptForm(store_class=type(request.session))
+    return lesson_page(request, form, check=result)
 
 
 @require_POST
