@@ -248,6 +248,9 @@ class TestUntouched:
         response = client.get(UNTOUCHED)
         assert session_cookie(response)["max-age"] == settings.SESSION_COOKIE_AGE
         assert varies_on_cookie(response)
+        # A key and nothing loaded: not empty, so the middleware saved it.
+        assert parse(response).text("flag-empty") == "False"
+        assert parse(response).text("flag-accessed") == "False"
 
     def test_save_every_request_without_a_cookie_saves_nothing(self, engine, settings):
         settings.SESSION_SAVE_EVERY_REQUEST = True

@@ -31,20 +31,29 @@ class EmptyForm(forms.Form):
     how = forms.ChoiceField(choices=[("flush", "flush()"), ("clear", "clear()")])
 
 
-def demo_result(request, template, context=None, status=200):
-    """Render a demo's own result page with the flags as the view left them.
+def session_flags(request):
+    """What SessionMiddleware will decide on, as the view left it.
 
-    The flags are read before rendering: the site's theme lookup in every
-    page's context reads the session too.
+    Reading these loads nothing: is_empty() answers False for a session that
+    has a key without looking at its data.
     """
     session = request.session
-    flags = {
+    return {
         "accessed": session.accessed,
         "modified": session.modified,
         "empty": session.is_empty(),
         "had_cookie": settings.SESSION_COOKIE_NAME in request.COOKIES,
         "save_every_request": settings.SESSION_SAVE_EVERY_REQUEST,
     }
+
+
+def demo_result(request, template, context=None, status=200):
+    """Render a demo's own result page with the flags as the view left them.
+
+    The flags are read before rendering: the site's theme lookup in every
+    page's context reads the session too.
+    """
+    flags = session_flags(request)
     return render(
         request, RESULTS + template, {**flags, **(context or {})}, status=status
     )
@@ -124,10 +133,7 @@ def untouched(request):
     reads the theme from the session, and that read alone would add Vary.
     """
     context = {
-        "accessed": request.session.accessed,
-        "modified": request.session.modified,
-        "had_cookie": settings.SESSION_COOKIE_NAME in request.COOKIES,
-        "save_every_request": settings.SESSION_SAVE_EVERY_REQUEST,
+        **session_flags(request),
         # What base.html's footer needs, from settings only.
         "session_engine": engine_label(),
         "session_settings_module": settings.SETTINGS_MODULE,
@@ -145,6 +151,7 @@ SHOWN = (
     EmptyForm,
     empty,
     untouched,
+    session_flags,
     demo_result,
 )
 
