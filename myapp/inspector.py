@@ -19,6 +19,7 @@ from django.contrib.sessions.backends.signed_cookies import (
 from django.core.cache import caches
 
 from myapp.context_processors import engine_label
+from myapp.store_errors import CACHE_UNREACHABLE
 
 
 def shorten(session_key):
@@ -95,9 +96,14 @@ def database_record(session, session_key):
 def cache_record(session, session_key):
     cache_key = session.cache_key_prefix + session_key
     alias = settings.SESSION_CACHE_ALIAS
-    value = caches[alias].get(cache_key)
     shown_key = session.cache_key_prefix + shorten(session_key)
     record = {"kind": "cache entry", "where": f"cache {alias!r}, key {shown_key}"}
+    try:
+        value = caches[alias].get(cache_key)
+    except CACHE_UNREACHABLE:
+        # cached_db on a stopped Redis still serves the session from the
+        # database; the inspector must not turn that page into a 503.
+        return {**record, "decoded": "(the cache does not answer)"}
     if value is None:
         return {**record, "missing": True}
     return {**record, "decoded": show(value)}

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from myapp.course import LESSONS, live_lessons
+from myapp.inspector import cache_record
 from myapp.management.commands.syllabus import readme_with_syllabus
 from myapp.progress import PROGRESS_KEY
 from myapp.source import source_of, stylesheet
 from tests.html import parse
+from tests.services import free_port
 
 LIVE = live_lessons()
 
@@ -150,6 +152,20 @@ class TestInspector:
         page = client.get(reverse("myapp:first-session")).content.decode()
         assert cookie not in page
         assert cookie[:8] in page
+
+    def test_an_unreachable_cache_is_reported_not_raised(self, settings, db):
+        """cached_db serves from the database when Redis is down; the inspector
+        says the cache does not answer instead of failing the page."""
+        from django.contrib.sessions.backends.cached_db import SessionStore
+
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            }
+        }
+        record = cache_record(SessionStore(), "a" * 32)
+        assert record["decoded"] == "(the cache does not answer)"
 
     def test_a_new_visitor_has_no_key(self, client, db):
         page = parse(client.get(reverse("myapp:first-session")))

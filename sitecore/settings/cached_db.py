@@ -1,7 +1,8 @@
 """Sessions written through to the database and read from the cache.
 
 Reads hit the cache first and fall back to the database, so a restart or an
-eviction loses nothing. Since Django 5.1 a failing cache is logged and skipped.
+eviction loses nothing. Since Django 5.1 a failed cache write is logged and
+skipped; reads still need the cache to answer (lesson 15).
 """
 
 from .base import *  # noqa: F403
