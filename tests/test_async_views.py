@@ -24,6 +24,7 @@ from myapp.lessons.async_views import (
     SYNC_TRAP_KEY,
 )
 from tests.html import parse
+from tests.sessions import stored
 
 PAGE = reverse("myapp:async-views")
 DEMO = PAGE + "#demo"
@@ -51,10 +52,6 @@ def post(client, url, data=None):
 
 def get(client, url):
     return send("get", client, url)
-
-
-def stored(client):
-    return dict(client.session.items())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.urls import reverse
 from myapp.lessons.dictionary_api import KEY_PREFIX, MAX_KEYS, OPERATIONS
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
+from tests.sessions import stored
 
 PAGE = reverse("myapp:dictionary-api")
 RUN = reverse("myapp:dictionary-api-run")
@@ -22,10 +23,6 @@ def run(client, operation, key="", value=""):
     response = client.post(RUN, {"operation": operation, "key": key, "value": value})
     assert response.status_code == 200
     return response, parse(response)
-
-
-def stored(client):
-    return dict(client.session.items())
 
 
 def store(client, **values):

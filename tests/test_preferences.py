@@ -9,6 +9,7 @@ from django.urls import get_resolver, reverse
 from myapp.context_processors import DEFAULT_THEME, THEME_KEY, THEMES
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
+from tests.sessions import put_in_session, stored
 
 PAGE = reverse("myapp:preferences")
 SET = reverse("myapp:preferences-set")
@@ -30,17 +31,6 @@ SITE_PAGES = (
 
 def theme_of(response):
     return parse(response).select("html")[0]["data-theme"]
-
-
-def stored(client):
-    return dict(client.session.items())
-
-
-def put_in_session(client, **values):
-    session = client.session
-    session.update(values)
-    session.save()
-    client.cookies[COOKIE] = session.session_key
 
 
 class TestSetTheme:

@@ -13,6 +13,7 @@ from myapp.lessons.shopping_cart import (
 )
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
+from tests.sessions import put_in_session, stored
 
 PAGE = reverse("myapp:shopping-cart")
 ADD = reverse("myapp:shopping-cart-add")
@@ -21,18 +22,6 @@ QUANTITY = reverse("myapp:shopping-cart-quantity")
 REMOVE = reverse("myapp:shopping-cart-remove")
 EMPTY = reverse("myapp:shopping-cart-empty")
 COOKIE = settings.SESSION_COOKIE_NAME
-
-
-def stored(client):
-    """The whole session as the store holds it now: what the next request sees."""
-    return dict(client.session.items())
-
-
-def put_in_session(client, **values):
-    session = client.session
-    session.update(values)
-    session.save()
-    client.cookies[COOKIE] = session.session_key
 
 
 class TestFixedAdd:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from myapp.lessons.what_is_a_session import WORD_KEY
 from tests.html import parse
+from tests.sessions import stored
 
 PAGE = reverse("myapp:what-is-a-session")
 REMEMBER = reverse("myapp:what-is-a-session-remember")
@@ -21,11 +22,6 @@ NAME = settings.SESSION_COOKIE_NAME
 
 def session_cookie(client):
     return client.cookies[NAME].value
-
-
-def stored(client):
-    """Everything the store holds for this client, read afresh."""
-    return dict(client.session.items())
 
 
 def assert_key_not_in_page(response, key):

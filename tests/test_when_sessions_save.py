@@ -9,6 +9,7 @@ from myapp.inspector import readable_payload
 from myapp.lessons.when_sessions_save import LOST_KEY, WRITTEN_KEY
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
+from tests.sessions import stored
 
 PAGE = reverse("myapp:when-sessions-save")
 READ = reverse("myapp:when-sessions-save-read")
@@ -29,11 +30,6 @@ def varies_on_cookie(response):
 def shown_headers(response):
     """The headers the result page itself shows, as text."""
     return parse(response).text("response-headers")
-
-
-def stored(client):
-    """Everything the store holds for this client's session, as a dict."""
-    return dict(client.session.items())
 
 
 def start_session(client):
