@@ -5,8 +5,10 @@ project file by its path) and this module reads them with ``inspect``, so the
 page and the running code cannot disagree.
 """
 
+import importlib
 import inspect
 import sysconfig
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,6 +73,54 @@ def source_of(target):
         name=name,
         path=display_path(path),
         first_line=first_line,
+        text=text,
+        html=mark_safe(highlight(text, PythonLexer(), FORMATTER)),
+    )
+
+
+def resolve(dotted_name):
+    """The object a dotted name points to: a module, or an attribute inside one
+    (``myapp.lessons.visit_counter.count``, ``django.contrib.sessions.backends.db``)."""
+    parts = dotted_name.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[split:]:
+            target = getattr(target, attribute)
+        return target
+    raise ImportError(f"nothing to show at {dotted_name!r}")
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    name: str  # what it is cut from, as given
+    path: str
+    first_line: int
+    text: str
+    html: str
+
+
+@cache
+def excerpt_of(name, start, line_count):
+    """``line_count`` lines of the running code, from the first line that
+    contains ``start``: the short snippet at the top of a lesson.
+
+    ``name`` is a dotted name or a project file path, as for ``source_of``.
+    A ``start`` that is not in the code is an error, so a snippet cannot
+    silently drift from the code it quotes.
+    """
+    source = source_of(name if "/" in name else resolve(name))
+    lines = source.text.splitlines()
+    index = next((i for i, line in enumerate(lines) if start in line), None)
+    if index is None:
+        raise ValueError(f"{start!r} is not in the source of {name}")
+    text = textwrap.dedent("\n".join(lines[index : index + line_count])) + "\n"
+    return Excerpt(
+        name=name,
+        path=source.path,
+        first_line=source.first_line + index,
         text=text,
         html=mark_safe(highlight(text, PythonLexer(), FORMATTER)),
     )

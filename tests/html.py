@@ -1,7 +1,9 @@
 """The one way tests read HTML: parse a response, check it is well formed,
 select by id. Tests do not import BeautifulSoup themselves."""
 
+import re
 from collections import Counter
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 
@@ -86,3 +88,46 @@ class Page:
 
 def parse(response):
     return Page(response)
+
+
+# --- Reading load ---------------------------------------------------------
+# How much a learner reads before a lesson's demo: the same measure as the
+# course's reading-load tool. The words of the lesson's <article> before
+# #demo; a folded <details> counts only its summary line; code blocks (<pre>)
+# are not words. A sentence ends at . ! ? or : before a capital or "(", so a
+# heading without a full stop runs into the sentence after it.
+
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z(])")
+
+
+@dataclass(frozen=True)
+class ReadingLoad:
+    words_before_demo: int
+    long_sentences: list  # the sentences over the limit, to name in a failure
+    has_takeaway: bool
+
+
+def reading_load(html, longest_sentence=30):
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article") or soup
+    demo = article.select_one("#demo")
+    has_takeaway = article.select_one(".takeaway") is not None
+    for folded in article.select("details:not([open])"):
+        for child in list(folded.children):
+            if getattr(child, "name", None) != "summary":
+                child.extract()
+    parts = []
+    for element in article.descendants:
+        if element is demo:
+            break
+        if isinstance(element, str) and not any(
+            parent.name == "pre" for parent in element.parents
+        ):
+            parts.append(str(element))
+    before = re.sub(r"\s+", " ", " ".join(parts)).strip()
+    sentences = [s for s in SENTENCE_END.split(before) if len(s.split()) > 2]
+    return ReadingLoad(
+        words_before_demo=len(before.split()),
+        long_sentences=[s for s in sentences if len(s.split()) > longest_sentence],
+        has_takeaway=has_takeaway,
+    )

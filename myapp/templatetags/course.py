@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 
 from myapp.inspector import inspect_session
 from myapp.middleware import RESPONSE_HEADERS_MARKER
-from myapp.source import source_of
+from myapp.source import excerpt_of, source_of
 
 register = template.Library()
 
@@ -14,6 +14,13 @@ register = template.Library()
 def source(target):
     """Render one function, class, module or project file as highlighted code."""
     return {"source": source_of(target)}
+
+
+@register.inclusion_tag("includes/excerpt.html")
+def excerpt(name, start, lines=1):
+    """A few lines of the running code, cut where ``start`` first appears:
+    {% excerpt "myapp.lessons.visit_counter.count" "visits =" 2 %}."""
+    return {"excerpt": excerpt_of(name, start, lines)}
 
 
 @register.inclusion_tag("includes/inspector.html", takes_context=True)
