@@ -17,19 +17,20 @@ PAGE = reverse("myapp:visit-counter")
 COUNT = reverse("myapp:visit-counter-count")
 RESET = reverse("myapp:visit-counter-reset")
 COOKIE = settings.SESSION_COOKIE_NAME
+TWO_WEEKS = 1209600
 
 
 class TestCount:
     def test_first_visit_says_1_and_later_visits_go_up(self, client, engine):
         """A new browser sees 1, not 0 and not a KeyError; each load adds one."""
-        for expected in (1, 2, 3):
+        for expected in (
+            "You have visited this page 1 time.",
+            "You have visited this page 2 times.",
+            "You have visited this page 3 times.",
+        ):
             response = client.get(COUNT)
             assert response.status_code == 200
-            page = parse(response)
-            assert page.text("visits") == (
-                f"You have visited this page {expected} "
-                f"time{'s' if expected > 1 else ''}."
-            )
+            assert parse(response).text("visits") == expected
         assert client.session[VISITS_KEY] == 3
 
     def test_every_count_sends_set_cookie_with_a_fresh_expiry(self, client, engine):
@@ -39,7 +40,7 @@ class TestCount:
             response = client.get(COUNT)
             cookie = response.cookies[COOKIE]
             assert cookie.value
-            assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+            assert cookie["max-age"] == TWO_WEEKS
             headers = parse(response).text("response-headers")
             assert f"Set-Cookie {COOKIE}={cookie.value[:8]}…" in headers
 
@@ -56,7 +57,7 @@ class TestCount:
         )
         client.get(COUNT)
         renewed = Session.objects.get(pk=key).expire_date - timezone.now()
-        age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        age = timedelta(days=14)
         assert age - timedelta(minutes=1) < renewed <= age
 
     def test_server_side_engines_resend_the_same_key(self, client, server_engine):
@@ -92,6 +93,13 @@ class TestCount:
         client.get(COUNT)
         assert "visit-counter" in client.session[PROGRESS_KEY]["done"]
 
+    def test_the_counter_links_back_to_the_demo(self, client, db):
+        """The result page's way back lands on the lesson's demo, and counting
+        again lands on the count."""
+        links = parse(client.get(COUNT)).links()
+        assert PAGE + "#demo" in links
+        assert COUNT + "#visits" in links
+
     def test_count_is_get_only(self, client, engine):
         response = client.post(COUNT)
         assert response.status_code == 405
@@ -122,10 +130,20 @@ class TestPage:
 
     def test_page_links_the_counter_and_posts_the_reset(self, client, db):
         page = parse(client.get(PAGE))
-        assert COUNT in page.links()
+        assert COUNT + "#visits" in page.links()
         forms = [form for form in page.forms() if form["action"] == RESET]
-        assert forms
+        assert len(forms) == 1
         assert forms[0]["method"] == "post"
+
+    def test_the_snippet_is_the_counting_code(self, client, db):
+        """The core quotes the running view: a read with a default, then a store."""
+        snippet = parse(client.get(PAGE)).by_id("explanation").select("figure.excerpt")
+        assert len(snippet) == 1
+        code = " ".join(snippet[0].pre.get_text().split())
+        assert code == (
+            "visits = request.session.get(VISITS_KEY, 0) + 1 "
+            "request.session[VISITS_KEY] = visits"
+        )
 
 
 class TestReset:
@@ -136,7 +154,7 @@ class TestReset:
         client.get(COUNT)
         response = client.post(RESET)
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == PAGE + "#demo"
         session = client.session
         assert VISITS_KEY not in session
         assert session["sname"] == "irfan"

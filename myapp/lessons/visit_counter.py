@@ -1,7 +1,7 @@
 """Lesson 6: a visit counter that says 1 on the first visit, kept per session."""
 
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -34,7 +34,7 @@ def reset(request):
     Popping a key that is not there leaves the session unmodified: no write.
     """
     request.session.pop(VISITS_KEY, None)
-    return redirect("myapp:visit-counter")
+    return redirect(reverse("myapp:visit-counter") + "#demo")
 
 
 SHOWN = (count, page, reset)
