@@ -59,6 +59,49 @@ class TestCookieHeader:
         page = parse(client.get(PAGE))
         assert "flavour=oatmeal" in page.text("cookie-header")
 
+    def test_the_csrf_cookie_row_says_it_is_not_the_session(self, client, db):
+        """The first page sets csrftoken too; where it first shows up in the
+        Cookie table, its row says it is the CSRF cookie, not the session."""
+        first = client.get(PAGE)
+        assert "csrftoken" in first.cookies
+        assert "csrftoken" in parse(first).text("cookie-header")  # the no-cookie note
+        page = parse(client.get(PAGE))
+        (row,) = page.select("#cookie-table tr.csrf-cookie")
+        assert row.th.get_text(strip=True) == "csrftoken"
+        assert "Not the session: the CSRF cookie" in row.get_text(" ")
+        (session_row,) = page.select("#cookie-table tr.session-cookie")
+        assert session_row.th.get_text(strip=True) == "sessionid"
+
+
+class TestSetCookie:
+    def test_a_page_that_changes_nothing_sends_no_session_cookie(self, client, engine):
+        """The second visit changes nothing: no sessionid in the response, but
+        the page's forms still renew the CSRF cookie, so Set-Cookie is there."""
+        client.get(PAGE)
+        response = client.get(PAGE)
+        assert NAME not in response.cookies
+        assert "csrftoken" in response.cookies
+        headers = parse(response).text("response-headers")
+        assert "Set-Cookie csrftoken=" in headers
+        assert f"{NAME}=" not in headers
+
+    def test_a_session_lasts_two_weeks_by_default(self, client, use_settings, db):
+        """The cookie gets Max-Age 1209600 (two weeks): it outlives the browser."""
+        use_settings("db")
+        response = client.post(REMEMBER, {"word": "teapot"})
+        assert response.cookies[NAME]["max-age"] == 1209600
+        assert response.cookies[NAME]["expires"]
+
+    def test_without_secure_the_session_works_over_https(self, client, db):
+        """Secure is off by default, and an HTTPS request still gets the cookie
+        and is recognised by it on the next HTTPS request."""
+        assert settings.SESSION_COOKIE_SECURE is False
+        response = client.post(REMEMBER, {"word": "teapot"}, secure=True)
+        assert response.cookies[NAME].value
+        assert not response.cookies[NAME]["secure"]
+        page = parse(client.get(PAGE, secure=True))
+        assert page.text("remembered") == "The server remembers: teapot"
+
 
 class TestRemember:
     def test_the_response_that_stores_sets_the_cookie(self, client, engine):
@@ -133,6 +176,21 @@ class TestRemember:
     def test_get_is_not_allowed(self, client, db):
         """Storing changes state: POST only."""
         assert client.get(REMEMBER).status_code == 405
+
+
+class TestLandsOnTheDemo:
+    def test_every_form_and_the_reload_link_come_back_to_the_demo(self, client, db):
+        """Remember, forget and "open this page again" all land on #demo."""
+        page = parse(client.get(PAGE))
+        actions = [form["action"] for form in page.select("#demo form")]
+        assert actions == [REMEMBER + "#demo", FORGET + "#demo"]
+        assert page.by_id("reload-link")["href"] == PAGE + "#demo"
+
+    def test_the_answer_to_a_post_is_the_page_with_its_demo(self, client, db):
+        """The POST answers with the page itself, so #demo exists where it lands."""
+        page = parse(client.post(REMEMBER, {"word": "teapot"}))
+        assert page.has_id("demo")
+        assert "Stored." in page.text("demo-message")
 
 
 class TestForget:

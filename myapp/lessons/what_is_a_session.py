@@ -39,6 +39,8 @@ def cookies_received(request):
                 "value": (shorten(value) or "") if is_session else value,
                 "length": len(value),
                 "is_session": is_session,
+                # Not the session: the token that this page's forms carry.
+                "is_csrf": name == settings.CSRF_COOKIE_NAME,
             }
         )
     return cookies
