@@ -2,20 +2,17 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from myapp.lessons.shopping_cart import (
-    BROKEN_CART_KEY,
-    CART_KEY,
-    MAX_QUANTITY,
-    PRODUCTS,
-)
+from myapp.lessons.shopping_cart import BROKEN_CART_KEY, CART_KEY, MAX_QUANTITY
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
 from tests.sessions import put_in_session, stored
 
 PAGE = reverse("myapp:shopping-cart")
+DEMO = PAGE + "#demo"
 ADD = reverse("myapp:shopping-cart-add")
 BROKEN_ADD = reverse("myapp:shopping-cart-broken-add")
 QUANTITY = reverse("myapp:shopping-cart-quantity")
@@ -30,7 +27,7 @@ class TestFixedAdd:
         for product in ("1", "1", "3"):
             response = client.post(ADD, {"product": product})
             assert response.status_code == 302
-            assert response["Location"] == PAGE
+            assert response["Location"] == DEMO
         assert client.session[CART_KEY] == {"1": 2, "3": 1}
 
     def test_each_add_saves_and_sets_the_cookie(self, client, engine):
@@ -66,16 +63,23 @@ class TestFixedAdd:
 
 
 class TestBrokenAdd:
-    def test_the_first_add_works_and_the_second_is_lost(self, client, engine):
+    def test_the_first_add_works_and_every_later_add_is_lost(self, client, engine):
         """setdefault() creates the cart, a top-level change, so the first add
-        is saved; the second changes only a nested value and is lost."""
+        is saved; every later add changes only a nested value and is lost,
+        the same product or another."""
         client.post(BROKEN_ADD, {"product": "1"})
         assert client.session[BROKEN_CART_KEY] == {"1": 1}
-        response = client.post(BROKEN_ADD, {"product": "1"})
-        assert response.status_code == 302
-        assert client.session[BROKEN_CART_KEY] == {"1": 1}
-        client.post(BROKEN_ADD, {"product": "2"})
-        assert client.session[BROKEN_CART_KEY] == {"1": 1}
+        for product in ("1", "2", "1", "3"):
+            response = client.post(BROKEN_ADD, {"product": product})
+            assert response.status_code == 302
+            assert response["Location"] == DEMO
+            assert client.session[BROKEN_CART_KEY] == {"1": 1}
+
+    def test_the_page_says_every_later_add_is_lost(self, client, db):
+        """Not "only the second": the page states what the test above proves."""
+        text = parse(client.get(PAGE)).text("deeper-seems-to-work")
+        assert "Every add after the first is lost" in text
+        assert "Only the second" not in text
 
     def test_the_lost_add_saves_nothing_at_all(self, client, engine):
         """modified stays False: no save, no Set-Cookie, the store is as before."""
@@ -264,17 +268,100 @@ class TestPage:
 
     def test_every_button_names_its_product(self, client, db):
         """Out of its table row (a screen reader's list of buttons) an "Add one"
-        or "Remove" still says which product it acts on."""
+        or "Remove" still says which product it acts on: three adds, three
+        broken adds, and one remove for the one line in the cart."""
+        names = {"1": "Notebook", "2": "Pencil", "3": "Eraser"}
         client.post(ADD, {"product": "2"})
         page = parse(client.get(PAGE))
+        checked = []
         for form in page.forms():
             button = form.find("button", attrs={"name": "product"})
-            if button is not None and form["action"] in (ADD, BROKEN_ADD, REMOVE):
-                name = PRODUCTS[button["value"]].name
-                assert name in button.get_text(" "), form["action"]
+            if button is None:
+                continue
+            assert names[button["value"]] in button.get_text(" "), form["action"]
+            checked.append((form["action"], button["value"]))
+        assert sorted(checked) == sorted(
+            [(ADD + "#demo", product) for product in names]
+            + [(BROKEN_ADD + "#demo", product) for product in names]
+            + [(REMOVE + "#demo", "2")]
+        )
 
-    def test_every_button_posts_with_a_token(self, client, engine):
+    def test_every_button_posts_with_a_token_and_lands_on_the_demo(
+        self, client, engine
+    ):
+        """parse() fails on a POST form without a token; every form's action
+        brings the learner back to #demo, a refused form's errors included."""
         client.post(ADD, {"product": "1"})
-        page = parse(client.get(PAGE))  # parse() fails on a POST form without one
+        page = parse(client.get(PAGE))
         actions = {form["action"] for form in page.forms()}
-        assert {ADD, BROKEN_ADD, QUANTITY, REMOVE, EMPTY} <= actions
+        assert actions == {
+            url + "#demo" for url in (ADD, BROKEN_ADD, QUANTITY, REMOVE, EMPTY)
+        }
+
+    def test_the_snippet_is_the_fixed_add(self, client, db):
+        """The core quotes the running fix: the change in place, then modified."""
+        figures = parse(client.get(PAGE)).by_id("explanation").select("figure.excerpt")
+        assert len(figures) == 1
+        code = figures[0].pre.get_text()
+        assert "cart[product_id] = cart.get(product_id, 0) + 1" in code
+        assert code.rstrip().endswith("request.session.modified = True")
+
+
+@pytest.fixture
+def ada(db):
+    return User.objects.create_user("ada", password="first passphrase")
+
+
+def login_as(client, user):
+    """Django's own login() on the client's session, as a login view calls it."""
+    client.force_login(user)
+    return client.cookies[COOKIE].value
+
+
+class TestLogin:
+    """What django.contrib.auth.login() does to an anonymous cart (5.2 and 6.1)."""
+
+    def test_logging_in_keeps_the_cart_under_a_new_key(
+        self, client, server_engine, ada
+    ):
+        """Nobody logged in before: cycle_key(), the data kept."""
+        client.post(ADD, {"product": "1"})
+        anonymous_key = client.cookies[COOKIE].value
+        assert login_as(client, ada) != anonymous_key
+        assert client.session[CART_KEY] == {"1": 1}
+
+    def test_logging_in_as_another_user_flushes_the_cart(
+        self, client, server_engine, ada
+    ):
+        grace = User.objects.create_user("grace", password="second passphrase")
+        login_as(client, grace)
+        client.post(ADD, {"product": "1"})
+        login_as(client, ada)
+        assert CART_KEY not in client.session
+
+    def test_the_same_user_with_a_stale_hash_is_flushed(
+        self, client, server_engine, ada
+    ):
+        """The password changed since: the stored auth hash no longer matches."""
+        login_as(client, ada)
+        client.post(ADD, {"product": "1"})
+        ada.set_password("a new passphrase")
+        ada.save()
+        login_as(client, ada)
+        assert CART_KEY not in client.session
+
+    def test_the_same_user_again_keeps_the_key_and_the_cart(
+        self, client, server_engine, ada
+    ):
+        """Same user, hash matching: neither a flush nor a new key."""
+        key = login_as(client, ada)
+        client.post(ADD, {"product": "1"})
+        assert login_as(client, ada) == key
+        assert client.session[CART_KEY] == {"1": 1}
+
+    def test_the_page_states_the_four_cases(self, client, db):
+        text = parse(client.get(PAGE)).text("login-and-the-cart")
+        assert "Nobody. It cycles the key" in text
+        assert "A different user. It flushes" in text
+        assert "password has changed since" in text
+        assert "neither flushes nor cycles" in text

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -119,7 +119,7 @@ def broken_add(request):
     product_id = form.cleaned_data["product"]
     cart = request.session.setdefault(BROKEN_CART_KEY, {})
     cart[product_id] = cart.get(product_id, 0) + 1
-    return redirect("myapp:shopping-cart")
+    return redirect(reverse("myapp:shopping-cart") + "#demo")
 
 
 @require_POST
@@ -136,7 +136,7 @@ def add(request):
     cart[product_id] = cart.get(product_id, 0) + 1
     # The fix: the session cannot see a change inside a value it holds.
     request.session.modified = True
-    return redirect("myapp:shopping-cart")
+    return redirect(reverse("myapp:shopping-cart") + "#demo")
 
 
 @require_POST
@@ -148,7 +148,7 @@ def set_quantity(request):
     cart = dict(request.session.get(CART_KEY, {}))
     cart[form.cleaned_data["product"]] = form.cleaned_data["quantity"]
     request.session[CART_KEY] = cart
-    return redirect("myapp:shopping-cart")
+    return redirect(reverse("myapp:shopping-cart") + "#demo")
 
 
 @require_POST
@@ -160,7 +160,7 @@ def remove(request):
     cart = dict(request.session.get(CART_KEY, {}))
     if cart.pop(form.cleaned_data["product"], None) is not None:
         request.session[CART_KEY] = cart
-    return redirect("myapp:shopping-cart")
+    return redirect(reverse("myapp:shopping-cart") + "#demo")
 
 
 @require_POST
@@ -168,7 +168,7 @@ def empty(request):
     """Empty both carts with pop(): the rest of the session stays."""
     request.session.pop(CART_KEY, None)
     request.session.pop(BROKEN_CART_KEY, None)
-    return redirect("myapp:shopping-cart")
+    return redirect(reverse("myapp:shopping-cart") + "#demo")
 
 
 SHOWN = (broken_add, add, set_quantity, remove, empty, ProductForm, QuantityForm)
