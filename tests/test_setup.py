@@ -1,9 +1,13 @@
 """Lesson 2: the real settings, the real table, a row written and flushed."""
 
+from importlib import import_module
+
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from myapp.lessons.setup import SAVED_AT_KEY, middleware_report, table_report
@@ -28,6 +32,20 @@ def middleware_rows(page):
 
 
 class TestSettingsShown:
+    def test_the_three_pieces_are_read_from_the_project(self, client, db):
+        """The app installed, SessionMiddleware's place in the list, the
+        migration applied: each a line of the demo."""
+        page = parse(client.get(PAGE))
+        assert "django.contrib.sessions is installed." in page.text(
+            "sessions-installed"
+        )
+        position = settings.MIDDLEWARE.index(SESSION_MIDDLEWARE) + 1
+        assert page.text("session-middleware-position") == (
+            f"Middleware: SessionMiddleware is number {position} "
+            f"of {len(settings.MIDDLEWARE)}."
+        )
+        assert page.text("migration-state").endswith("0001_initial : applied.")
+
     def test_middleware_is_the_running_list_in_order(self, client, db):
         """The table is settings.MIDDLEWARE itself, read per request."""
         rows = middleware_rows(parse(client.get(PAGE)))
@@ -219,3 +237,71 @@ class TestFlush:
         response = client.post(FLUSH)
         assert response.cookies[NAME].value == ""
         assert SAVED_AT_KEY not in client.session
+
+
+def response_of(session_key, change):
+    """One request through SessionMiddleware alone, with the cookie of a stored
+    session, to a view that applies ``change`` to request.session."""
+    request = RequestFactory().get("/")
+    request.COOKIES[NAME] = session_key
+
+    def view(request):
+        change(request.session)
+        return HttpResponse()
+
+    return SessionMiddleware(view)(request)
+
+
+class TestEmptiedSession:
+    """Go deeper: the middleware deletes the cookie only of a session that
+    is_empty(): after flush(), not after clear() or del."""
+
+    def stored_session(self, **values):
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session.update(values)
+        session.save()
+        return session.session_key
+
+    def test_after_flush_the_cookie_is_deleted(self, server_engine):
+        key = self.stored_session(colour="blue")
+        response = response_of(key, lambda session: session.flush())
+        assert response.cookies[NAME].value == ""
+        assert response.cookies[NAME]["max-age"] == 0
+
+    def test_after_clear_the_same_key_is_sent_again(self, server_engine):
+        """Not empty: the key is still there, so the empty data is saved under it."""
+        key = self.stored_session(colour="blue")
+        response = response_of(key, lambda session: session.clear())
+        assert response.cookies[NAME].value == key
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert store(session_key=key).load() == {}
+        assert store().exists(key)
+
+    def test_after_deleting_the_last_key_the_same_key_is_sent_again(
+        self, server_engine
+    ):
+        key = self.stored_session(colour="blue")
+
+        def delete_colour(session):
+            del session["colour"]
+
+        response = response_of(key, delete_colour)
+        assert response.cookies[NAME].value == key
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        assert store(session_key=key).load() == {}
+
+    def test_the_page_says_so(self, client, db):
+        text = parse(client.get(PAGE)).text("deeper-emptied")
+        assert "is_empty() is True" in text
+        assert (
+            "After clear() , or del of the last key, the session still has its key"
+            in text
+        )
+
+
+class TestLandsOnTheDemo:
+    def test_both_buttons_post_to_the_demo(self, client, db):
+        """The forms name #demo, and the views redirect there too."""
+        page = parse(client.get(PAGE))
+        actions = [form["action"] for form in page.select("#demo form")]
+        assert actions == [SAVE + "#demo", FLUSH + "#demo"]

@@ -146,11 +146,13 @@ def your_row(session_key):
 def page(request):
     """Show the session setup as the running project has it: apps, middleware, table."""
     table = table_report(Session._meta.db_table)
+    middleware = middleware_report(settings.MIDDLEWARE)
     context = {
         "installed_apps": settings.INSTALLED_APPS,
         "session_app": SESSION_APP,
         "sessions_installed": apps.is_installed(SESSION_APP),
-        "middleware": middleware_report(settings.MIDDLEWARE),
+        "middleware": middleware,
+        "session_middleware": next((e for e in middleware if e["is_session"]), None),
         "engine": engine_label(),
         "table": table,
         "migrated": ("sessions", "0001_initial")
