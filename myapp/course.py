@@ -153,7 +153,7 @@ LESSONS = (
         "engines",
         "Session engines",
         PARTS[2],
-        "Database, file, cache, cached_db and signed cookies, side by side.",
+        "Where the data lives: a database row, a file, a cache or the cookie.",
         # tests/test_engines.py is the contract every engine settings file keeps.
         test_file="tests/test_engines_lesson.py",
     ),

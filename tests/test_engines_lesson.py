@@ -5,6 +5,8 @@
 
 import base64
 import os
+import subprocess
+import sys
 import zlib
 from importlib import import_module
 
@@ -17,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from myapp.lessons.engines import NOTE_KEY, built_on
+from tests import services
 from tests.html import parse
 
 PAGE = reverse("myapp:engines")
@@ -134,6 +137,30 @@ class TestPage:
         text = parse(client.get(PAGE)).text("engines-running-cookie")
         assert text == f"{size} of about 4096 bytes"
 
+    def test_demo_forms_return_to_the_demo(self, client, db):
+        client.post(STORE, {"note": "kept"})
+        page = parse(client.get(PAGE))
+        actions = [form["action"] for form in page.by_id("demo").find_all("form")]
+        assert actions == [STORE + "#demo", FORGET + "#demo"]
+        assert page.has_id("engines-landed")
+
+    def test_names_the_projects_own_engines_for_redis(self, client, db):
+        """redis.py and redis_cached_db.py run myapp/session_backends/, and
+        those stores are Django's with a few methods overridden."""
+        from django.contrib.sessions.backends import cache, cached_db
+
+        from myapp.session_backends import cache as own_cache
+        from myapp.session_backends import cached_db as own_cached_db
+        from sitecore.settings import redis, redis_cached_db
+
+        assert redis.SESSION_ENGINE == "myapp.session_backends.cache"
+        assert redis_cached_db.SESSION_ENGINE == "myapp.session_backends.cached_db"
+        assert issubclass(own_cache.SessionStore, cache.SessionStore)
+        assert issubclass(own_cached_db.SessionStore, cached_db.SessionStore)
+        text = parse(client.get(PAGE)).text("engines-own-subclasses")
+        assert "myapp.session_backends.cache" in text
+        assert "myapp.session_backends.cached_db" in text
+
     def test_a_new_visitor_has_no_note(self, client, engine):
         text = parse(client.get(PAGE)).text("engines-landed")
         assert text.startswith("No note yet")
@@ -143,7 +170,7 @@ class TestStoreNote:
     def test_note_is_kept_and_shown_where_it_landed(self, client, engine):
         response = client.post(STORE, {"note": "  hello engines  "})
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == PAGE + "#engines-landed"
         assert client.session[NOTE_KEY] == "hello engines"
         landed = parse(client.get(PAGE)).text("engines-landed")
         assert '"engines_note": "hello engines"' in landed.replace('":"', '": "')
@@ -278,6 +305,7 @@ class TestForgetNote:
         client.post(STORE, {"note": "bye"})
         response = client.post(FORGET)
         assert response.status_code == 302
+        assert response["Location"] == PAGE + "#engines-landed"
         session = client.session
         assert NOTE_KEY not in session
         assert session["sname"] == "irfan"
@@ -291,3 +319,193 @@ class TestForgetNote:
         client.post(STORE, {"note": "kept"})
         assert client.get(FORGET).status_code == 405
         assert client.session[NOTE_KEY] == "kept"
+
+
+def client_with(cookie):
+    """A new browser tab that sends this session cookie: the next request
+    after a restart."""
+    browser = Client()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    return browser
+
+
+def landed_after(client):
+    return parse(client.get(PAGE)).text("engines-landed")
+
+
+# The engine of redis_cached_db.py, on a local cache: what matters for a
+# switch is its store class, which reads the django_session table.
+OWN_CACHED_DB = "myapp.session_backends.cached_db"
+
+
+class TestSwitchingEngines:
+    """A restart with another settings file, as make run ENGINE=... does."""
+
+    def store_then_switch(self, use_settings, settings, first, second):
+        use_settings(first)
+        before = Client()
+        before.post(STORE, {"note": "switched"})
+        cookie = session_cookie(before).value
+        use_settings(second.removesuffix("+own"))
+        if second.endswith("+own"):
+            settings.SESSION_ENGINE = OWN_CACHED_DB
+        return cookie, client_with(cookie)
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [
+            ("db", "cached_db"),
+            ("cached_db", "db"),
+            ("db", "expiry"),
+            ("expiry", "browser_close"),
+            ("browser_close", "db"),
+            ("db", "cached_db+own"),
+        ],
+    )
+    def test_engines_on_the_same_table_keep_the_session(
+        self, use_settings, settings, db, first, second
+    ):
+        """One table, one signing salt: the note is still there."""
+        _, after = self.store_then_switch(use_settings, settings, first, second)
+        assert landed_after(after).startswith("Your note switched is in the session")
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [
+            ("db", "file"),
+            ("file", "db"),
+            ("db", "cache"),
+            ("cache", "cached_db"),
+            ("db", "cookies"),
+            ("cookies", "db"),
+            ("db", "active"),
+            ("active", "db"),
+        ],
+    )
+    def test_any_other_switch_starts_an_empty_session(
+        self, use_settings, settings, db, first, second
+    ):
+        _, after = self.store_then_switch(use_settings, settings, first, second)
+        assert landed_after(after).startswith("No note yet")
+
+    def test_switching_back_does_not_bring_the_old_session_back(
+        self, use_settings, settings, db
+    ):
+        """The file engine drops the unknown key and sets a new cookie; back on
+        db, that new key finds nothing, though the old row is still there."""
+        old_key, on_file = self.store_then_switch(use_settings, settings, "db", "file")
+        on_file.get(PAGE)
+        new_key = session_cookie(on_file).value
+        assert new_key != old_key
+        use_settings("db")
+        assert landed_after(client_with(new_key)).startswith("No note yet")
+        assert Session.objects.filter(pk=old_key).exists()
+
+    def test_a_cache_that_outlives_the_switch_serves_an_older_copy(
+        self, use_settings, settings, db
+    ):
+        """cached_db, then db changes the row, then cached_db again with the
+        same cache (Redis keeps it across restarts): the cache copy wins."""
+        use_settings("cached_db")
+        first = Client()
+        first.post(STORE, {"note": "older"})
+        key = session_cookie(first).value
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+        client_with(key).post(STORE, {"note": "newer"})
+        assert Session.objects.get(pk=key).get_decoded()[NOTE_KEY] == "newer"
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        assert landed_after(client_with(key)).startswith("Your note older is in")
+
+
+def redis_server(port, directory, saves_to_disk):
+    """A redis-server of the test's own, in its own directory."""
+    command = [
+        services.require_command("redis-server", "redis-server"),
+        *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory)),
+        *("--save", "", "--appendonly", "yes" if saves_to_disk else "no"),
+    ]
+    return services.running(command, port)
+
+
+def use_redis(settings, url):
+    """redis.py's engine and cache, pointed at the test's own Redis."""
+    settings.SESSION_ENGINE = "myapp.session_backends.cache"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
+    }
+
+
+def note_in_a_new_process(settings_module, key, tmp_path, env=None):
+    """Read the note with manage.py shell: a new process, as after a restart."""
+    code = (
+        "from importlib import import_module; from django.conf import settings; "
+        "store = import_module(settings.SESSION_ENGINE).SessionStore; "
+        f"print('note:', store({key!r}).get({NOTE_KEY!r}))"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DJANGO_SECRET_KEY": "engines-lesson-test-only",
+        "DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
+        **(env or {}),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def store_a_note(note):
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[NOTE_KEY] = note
+    store.save()
+    return store.session_key
+
+
+class TestRestarts:
+    """The table's "Survives a restart" column for the cache engine."""
+
+    def test_local_memory_sessions_end_with_the_process(
+        self, use_settings, db, tmp_path
+    ):
+        use_settings("cache")
+        key = store_a_note("in this process")
+        assert note_in_a_new_process("sitecore.settings.cache", key, tmp_path) == (
+            "note: None"
+        )
+
+    def test_redis_sessions_outlive_a_restart_of_django(self, settings, db, tmp_path):
+        port = services.free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        use_redis(settings, url)
+        with redis_server(port, tmp_path, saves_to_disk=False):
+            key = store_a_note("in Redis")
+            note = note_in_a_new_process(
+                "sitecore.settings.redis", key, tmp_path, {"REDIS_URL": url}
+            )
+        assert note == "note: in Redis"
+
+    @pytest.mark.parametrize(
+        ("saves_to_disk", "kept"), [(True, "in Redis"), (False, None)]
+    )
+    def test_a_restart_of_redis_keeps_sessions_only_if_it_saves_to_disk(
+        self, settings, db, tmp_path, saves_to_disk, kept
+    ):
+        port = services.free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        use_redis(settings, url)
+        with redis_server(port, tmp_path, saves_to_disk=saves_to_disk):
+            key = store_a_note("in Redis")
+        with redis_server(port, tmp_path, saves_to_disk=saves_to_disk):
+            caches["default"].close()
+            store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+            assert store.get(NOTE_KEY) == kept

@@ -5,7 +5,7 @@ from importlib import import_module
 from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.context_processors import engine_label
@@ -13,6 +13,8 @@ from myapp.course import render_lesson
 from myapp.inspector import stored_records
 
 NOTE_KEY = "engines_note"
+# Where the demo's result shows: both forms bring the learner back to it.
+LANDED = "#engines-landed"
 
 BUILT_IN_PREFIX = "django.contrib.sessions.backends."
 # The settings file of this project that selects each built-in engine.
@@ -115,14 +117,14 @@ def store_note(request):
     if not form.is_valid():
         return render_lesson(request, "engines", page_context(request, form))
     request.session[NOTE_KEY] = form.cleaned_data["note"]
-    return redirect("myapp:engines")
+    return redirect(reverse("myapp:engines") + LANDED)
 
 
 @require_POST
 def forget_note(request):
     """Remove the note; pop() of a missing key changes nothing and writes nothing."""
     request.session.pop(NOTE_KEY, None)
-    return redirect("myapp:engines")
+    return redirect(reverse("myapp:engines") + LANDED)
 
 
 SHOWN = (
