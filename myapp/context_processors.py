@@ -36,12 +36,20 @@ def expiry_policy():
     return policy
 
 
-def course(request):
+def theme_of(request):
+    """The visitor's theme, if the session holds one the site knows.
+
+    Reading stores nothing: a new visitor gets the default and no session.
+    """
     session = getattr(request, "session", None)
-    theme = session.get(THEME_KEY, DEFAULT_THEME) if session is not None else None
+    theme = session.get(THEME_KEY) if session is not None else None
+    return theme if theme in THEMES else DEFAULT_THEME
+
+
+def course(request):
     return {
         "session_engine": engine_label(),
         "session_settings_module": settings.SETTINGS_MODULE,
         "session_expiry_policy": expiry_policy(),
-        "theme": theme if theme in THEMES else DEFAULT_THEME,
+        "theme": theme_of(request),
     }

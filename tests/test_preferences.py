@@ -6,7 +6,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from myapp.context_processors import DEFAULT_THEME, THEME_KEY, THEMES
+from myapp.context_processors import THEME_KEY
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
 from tests.sessions import put_in_session, stored
@@ -14,7 +14,10 @@ from tests.sessions import put_in_session, stored
 PAGE = reverse("myapp:preferences")
 SET = reverse("myapp:preferences-set")
 FORGET = reverse("myapp:preferences-forget")
+DEMO = PAGE + "#demo"
 COOKIE = settings.SESSION_COOKIE_NAME
+DEFAULT_THEME = "light"
+TWO_WEEKS = 1209600
 
 # Pages of every kind: seed views, the index, lessons, and Django's 404 handler.
 SITE_PAGES = (
@@ -38,13 +41,13 @@ class TestSetTheme:
         """After choosing dark, every page the site renders says data-theme="dark"."""
         response = client.post(SET, {"theme": "dark"})
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == DEMO
         for path in SITE_PAGES:
             response = client.get(path)
             assert response.status_code in (200, 404), path
             assert theme_of(response) == "dark", path
 
-    @pytest.mark.parametrize("theme", THEMES)
+    @pytest.mark.parametrize("theme", ["light", "dark", "contrast"])
     def test_every_theme_is_stored_as_chosen(self, client, engine, theme):
         client.post(SET, {"theme": theme})
         assert client.session[THEME_KEY] == theme
@@ -57,7 +60,7 @@ class TestSetTheme:
     def test_saving_sets_a_two_week_cookie(self, client, engine):
         """Persistent by default: the cookie carries Max-Age, two weeks."""
         response = client.post(SET, {"theme": "contrast"})
-        assert response.cookies[COOKIE]["max-age"] == settings.SESSION_COOKIE_AGE
+        assert response.cookies[COOKIE]["max-age"] == TWO_WEEKS
 
     def test_another_browser_keeps_the_default(self, client, engine):
         client.post(SET, {"theme": "dark"})
@@ -72,6 +75,31 @@ class TestSetTheme:
         session = client.session
         assert session[THEME_KEY] == "light"
         assert session["sname"] == "irfan"
+
+    def test_a_new_visitor_has_no_session_until_the_first_choice(self, client, engine):
+        """Reading the theme stores nothing: no cookie, no key. The choice is
+        saved, and only then does the browser get a session cookie."""
+        response = client.get(reverse("myapp:index"))
+        assert COOKIE not in response.cookies
+        assert response.wsgi_request.session.session_key is None
+        response = client.post(SET, {"theme": "contrast"})
+        assert response.cookies[COOKIE].value
+        assert client.session[THEME_KEY] == "contrast"
+
+    def test_the_page_says_a_session_starts_with_a_save(self, client, db):
+        """Not "the session already exists for every visitor" (lesson 1)."""
+        page = parse(client.get(PAGE))
+        core = page.text("explanation")
+        assert "only once a view saves something in it" in core
+        assert "already exists" not in page.text()
+        assert "no session cookie" in page.text("deeper-new-visitor")
+
+    def test_every_form_lands_on_the_demo(self, client, db):
+        page = parse(client.get(PAGE))
+        assert {form["action"] for form in page.forms()} == {
+            SET + "#demo",
+            FORGET + "#demo",
+        }
 
     def test_choosing_completes_the_lesson(self, client, engine):
         client.post(SET, {"theme": "dark"})
@@ -136,6 +164,7 @@ class TestForget:
         client.post(SET, {"theme": "dark"})
         response = client.post(FORGET)
         assert response.status_code == 302
+        assert response["Location"] == DEMO
         session = client.session
         assert THEME_KEY not in session
         assert session["sname"] == "irfan"

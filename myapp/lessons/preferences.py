@@ -1,9 +1,8 @@
 """Lesson 8: a theme kept in the session, applied to every page, no account needed."""
 
 from django import forms
-from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp import context_processors
@@ -22,15 +21,6 @@ class ThemeForm(forms.Form):
     )
 
 
-def theme_line_of_base_template():
-    """The line of templates/base.html that applies the theme, read from the file."""
-    base = settings.BASE_DIR / "templates" / "base.html"
-    for line in base.read_text().splitlines():
-        if "data-theme" in line:
-            return line.strip()
-    return None
-
-
 def render_preferences(request, form=None):
     """The lesson page: what is stored, the form, and a refused form's errors."""
     stored = request.session.get(THEME_KEY)
@@ -40,7 +30,6 @@ def render_preferences(request, form=None):
         "form": form,
         "stored_theme": stored,
         "default_theme": DEFAULT_THEME,
-        "base_line": theme_line_of_base_template(),
     }
     return render_lesson(request, "preferences", context)
 
@@ -55,23 +44,30 @@ def page(request):
 def set_theme(request):
     """Validate the choice, store it under one key, redirect (POST/redirect/GET).
 
-    No account and no model: the session is already per visitor.
+    No account and no model: storing the key saves this visitor's session,
+    creating it (and its cookie) if this is the first thing stored.
     """
     form = ThemeForm(request.POST)
     if not form.is_valid():
         return render_preferences(request, form)
     request.session[THEME_KEY] = form.cleaned_data["theme"]
-    return redirect("myapp:preferences")
+    return redirect(reverse("myapp:preferences") + "#demo")
 
 
 @require_POST
 def forget_theme(request):
     """Forget the theme only: every page falls back to the default."""
     request.session.pop(THEME_KEY, None)
-    return redirect("myapp:preferences")
+    return redirect(reverse("myapp:preferences") + "#demo")
 
 
-SHOWN = (ThemeForm, set_theme, forget_theme, context_processors.course)
+SHOWN = (
+    ThemeForm,
+    set_theme,
+    forget_theme,
+    context_processors.theme_of,
+    context_processors.course,
+)
 
 urlpatterns = [
     # ex: /lessons/preferences/
