@@ -6,13 +6,18 @@ the ASGI handler. These tests are sync functions that drive it with
 asyncio plugin is needed and the ORM shares the test's transaction.
 """
 
+import asyncio
 import json
 from inspect import iscoroutinefunction
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.models import Session
 from django.core.cache import caches
+from django.core.exceptions import SynchronousOnlyOperation
+from django.db import connection, transaction
 from django.test import AsyncClient
 from django.urls import reverse
 
@@ -129,6 +134,16 @@ class TestAddNote:
 
 
 class TestDeleteCycleFlush:
+    @pytest.mark.parametrize(
+        "url", [DELETE, CYCLE, FLUSH], ids=["delete", "cycle", "flush"]
+    )
+    def test_each_button_returns_to_the_demo(self, async_client, db, url):
+        """POST, then a redirect to the demo's anchor."""
+        post(async_client, ADD, {"note": "tea"})
+        response = post(async_client, url)
+        assert response.status_code == 302
+        assert response["Location"] == "/lessons/async-views/#demo"
+
     def test_delete_pops_the_notes_and_keeps_the_rest(self, async_client, engine):
         """apop() removes both keys; the course's progress stays."""
         get(async_client, PAGE)
@@ -172,25 +187,41 @@ class TestDeleteCycleFlush:
 
 
 class TestSnapshot:
+    def snapshot(self, client):
+        response = get(client, SNAPSHOT)
+        assert response.status_code == 200
+        return response, json.loads(parse(response).raw_text("snapshot-json"))
+
     def test_json_holds_the_exact_session(self, async_client, engine):
         """akeys()/aitems() return exactly what is stored; reading saves nothing."""
         post(async_client, ADD, {"note": "tea"})
-        response = get(async_client, SNAPSHOT)
-        assert response["Content-Type"] == "application/json"
-        data = json.loads(response.content)
+        response, data = self.snapshot(async_client)
+        assert data["items"][NOTES_KEY] == ["tea"]
         session = stored(async_client)
         assert data["items"] == session
         assert data["keys"] == sorted(session)
+        assert NOTES_KEY in data["keys"]
         assert NAME not in response.cookies  # reading saves nothing
 
     def test_a_new_visitor_gets_an_empty_session(self, async_client, engine):
         """No cookie: empty keys and items, and no error."""
-        data = json.loads(get(async_client, SNAPSHOT).content)
+        _, data = self.snapshot(async_client)
         assert data == {"keys": [], "items": {}}
+
+    def test_the_snapshot_links_back_to_the_demo(self, async_client, db):
+        """A result page of its own, with the way back to the buttons."""
+        response, _ = self.snapshot(async_client)
+        assert parse(response).by_id("back-to-demo")["href"] == DEMO
 
 
 class TestSyncTrap:
     """A sync session read in an async view, under each engine."""
+
+    def test_the_outcome_is_where_the_learner_lands(self, async_client, db):
+        """The redirect goes to the outcome's own anchor, which the page has."""
+        response = post(async_client, SYNC_TRAP)
+        assert response["Location"] == "/lessons/async-views/#sync-trap-outcome"
+        assert parse(get(async_client, PAGE)).has_id("sync-trap-outcome")
 
     def outcome(self, client):
         get(client, PAGE)  # saves progress: the session now has a key
@@ -256,3 +287,79 @@ class TestSyncTrap:
         assert outcome["raised"] is False
         text = parse(get(async_client, PAGE)).text("sync-trap-outcome")
         assert "had no session key yet" in text
+
+
+class TestEscapeHatch:
+    """DJANGO_ALLOW_ASYNC_UNSAFE switches the check off; it does not make the
+    ORM safe on an event loop.
+
+    On the loop, Django keeps a database connection per asyncio task, and a
+    task started by another inherits the connection its starter already
+    opened. These tests open their own connections (not the test's), so they
+    close them and leave nothing behind.
+    """
+
+    @staticmethod
+    def run_a_and_b(view_queried_first):
+        """Task A opens a transaction and fails after task B saved a session."""
+        session_b = DBStore()
+
+        async def task_a(began, b_saved):
+            try:
+                with transaction.atomic():
+                    began.set()
+                    await b_saved.wait()  # task B runs meanwhile
+                    raise RuntimeError("task A fails")
+            except RuntimeError:
+                pass
+
+        async def task_b(began, b_saved):
+            await began.wait()
+            session_b["note"] = "tea"
+            session_b.save()  # a sync query on the loop: the check is off
+            b_saved.set()
+
+        async def view():
+            if view_queried_first:
+                Session.objects.exists()  # this task now holds a connection
+            began, b_saved = asyncio.Event(), asyncio.Event()
+            try:
+                await asyncio.gather(task_a(began, b_saved), task_b(began, b_saved))
+                return DBStore().exists(session_b.session_key)
+            finally:
+                DBStore().delete(session_b.session_key)  # leave no row behind
+                connection.close()
+
+        return asyncio.run(view())
+
+    def test_one_tasks_rollback_undoes_anothers_save(self, db, monkeypatch):
+        """A view that queried, then ran two tasks: they share its connection,
+        so B's save lands in A's transaction and is rolled back with it,
+        although B's save() returned normally."""
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        assert self.run_a_and_b(view_queried_first=True) is False
+
+    def test_tasks_that_inherit_no_connection_open_their_own(self, db, monkeypatch):
+        """Without the view's query first, each task opens its own connection:
+        B's save is committed, whatever A does."""
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        assert self.run_a_and_b(view_queried_first=False) is True
+
+    def test_without_the_escape_hatch_the_same_save_is_refused(
+        self, db, sync_checks_on
+    ):
+        """The check that the variable switches off."""
+
+        async def save_on_the_loop():
+            session = DBStore()
+            session["note"] = "tea"
+            session.save()
+
+        with pytest.raises(SynchronousOnlyOperation):
+            asyncio.run(save_on_the_loop())
+
+    def test_the_page_names_this_test(self, client, db):
+        """The Go deeper section points to the test above, by its real name."""
+        text = parse(client.get(PAGE)).text("deeper-unsafe")
+        assert "test_one_tasks_rollback_undoes_anothers_save" in text
+        assert hasattr(TestEscapeHatch, "test_one_tasks_rollback_undoes_anothers_save")

@@ -1,11 +1,13 @@
 """Lesson 21: the async session API (aget, aset, apop, aflush ...) in async views."""
 
+import json
+
 from asgiref.sync import sync_to_async
 from django import forms
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SynchronousOnlyOperation
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.core.serializers.json import DjangoJSONEncoder
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -42,9 +44,9 @@ def page_with(request, form):
     return render_lesson(request, "async-views", context)
 
 
-def back_to_demo():
-    """POST/redirect/GET, back to the buttons."""
-    return redirect(reverse("myapp:async-views") + "#demo")
+def back_to_demo(anchor="demo"):
+    """POST/redirect/GET, back to the buttons (or to the result they wrote)."""
+    return redirect(reverse("myapp:async-views") + f"#{anchor}")
 
 
 @require_GET
@@ -95,11 +97,14 @@ async def flush(request):
 
 @require_GET
 async def snapshot(request):
-    """akeys() and aitems(): the whole session read the async way, as JSON."""
+    """akeys() and aitems(): the whole session read the async way, shown as JSON."""
     keys = await request.session.akeys()
     items = await request.session.aitems()
-    return JsonResponse(
-        {"keys": sorted(keys), "items": dict(items)}, json_dumps_params={"indent": 2}
+    snapshot = {"keys": sorted(keys), "items": dict(items)}
+    text = json.dumps(snapshot, indent=2, sort_keys=True, cls=DjangoJSONEncoder)
+    # The page's footer reads the session synchronously: render in a thread.
+    return await sync_to_async(render)(
+        request, "lessons/async-views/snapshot.html", {"snapshot": text}
     )
 
 
@@ -127,7 +132,7 @@ async def sync_trap(request):
         "raised": raised,
     }
     await session.aset(SYNC_TRAP_KEY, outcome)
-    return back_to_demo()
+    return back_to_demo("sync-trap-outcome")
 
 
 SHOWN = (
