@@ -26,8 +26,9 @@ USERNAME_KEY = "username"
 def setsession(request):
     """Store two values; SessionMiddleware saves them after the view returns.
 
-    A GET, as in the seed: it writes two fixed values, so repeating it is
-    harmless. Anything that takes user input or destroys data is a POST.
+    A GET, as in the tutorial it comes from: it writes two fixed values, so
+    repeating it is harmless. Anything that takes user input or destroys data
+    is a POST.
     """
     request.session[STUDENT_NAME_KEY] = "irfan"
     request.session[STUDENT_EMAIL_KEY] = "irfan@example.com"
@@ -38,8 +39,8 @@ def setsession(request):
 def getsession(request):
     """Read the two values with ``.get()``, which returns None when they are missing.
 
-    The seed wrote ``request.session['sname']``: a KeyError, a 500 error page,
-    for anyone who opens this page before /ssession.
+    A popular tutorial wrote ``request.session['sname']``: a KeyError, a 500
+    error page, for anyone who opens this page before /ssession.
     """
     student_name = request.session.get(STUDENT_NAME_KEY)
     student_email = request.session.get(STUDENT_EMAIL_KEY)

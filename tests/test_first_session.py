@@ -1,10 +1,17 @@
-"""Lesson 3: seed 000's /ssession and /gsession."""
+"""Lesson 3: a popular tutorial's /ssession and /gsession, and a way to start over."""
 
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from myapp.progress import PROGRESS_KEY
 from tests.html import parse
+from tests.sessions import put_in_session, stored
+
+PAGE = reverse("myapp:first-session")
+DEMO = PAGE + "#demo"
+FORGET = reverse("myapp:first-session-forget")
+NAME = settings.SESSION_COOKIE_NAME
 
 
 class TestSetAndGet:
@@ -13,7 +20,7 @@ class TestSetAndGet:
         response = client.get("/ssession")
         assert response.status_code == 200
         assert "session is set" in parse(response).text("message")
-        assert settings.SESSION_COOKIE_NAME in response.cookies
+        assert NAME in response.cookies
 
         page = parse(client.get("/gsession"))
         assert page.text("student-name") == "irfan"
@@ -35,19 +42,81 @@ class TestSetAndGet:
         assert reverse("myapp:setsession") in page.links()
         assert "KeyError" in page.text()
         assert ".get(" in page.text()
+        assert "seed" not in page.text().lower()
 
     def test_reading_does_not_create_a_session(self, client, engine):
         """A read-only first visit sets no cookie: nothing was stored."""
         response = client.get("/gsession")
-        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert NAME not in response.cookies
+
+    def test_both_pages_link_back_to_the_demo(self, client, db):
+        """/ssession and /gsession are result pages: each leads back to #demo."""
+        for url in ("/ssession", "/gsession"):
+            page = parse(client.get(url))
+            assert page.by_id("back-to-demo")["href"] == DEMO
+
+
+class TestForget:
+    def test_forgets_the_two_keys_and_nothing_else(self, client, engine):
+        """sname and semail go; the course progress and other keys stay."""
+        client.get(PAGE)
+        client.get("/ssession")
+        put_in_session(client, theme="dark")
+        response = client.post(FORGET)
+        assert response.status_code == 302
+        assert response["Location"] == DEMO
+        after = stored(client)
+        assert "sname" not in after
+        assert "semail" not in after
+        assert after["theme"] == "dark"
+        assert after[PROGRESS_KEY]["opened"] == ["first-session"]
+        assert "first-session" in after[PROGRESS_KEY]["done"]
+
+    def test_after_forgetting_gsession_starts_over(self, client, engine):
+        """The lesson's first step can be tried again: nothing stored, no crash."""
+        client.get("/ssession")
+        client.post(FORGET)
+        page = parse(client.get("/gsession"))
+        assert "No session values yet" in page.text("message")
+
+    def test_forgetting_nothing_saves_nothing(self, client, engine):
+        """pop() of missing keys does not modify the session: no Set-Cookie."""
+        client.get(PAGE)
+        before = stored(client)
+        response = client.post(FORGET)
+        assert NAME not in response.cookies
+        assert stored(client) == before
+
+    def test_is_post_only_and_needs_csrf(self, engine):
+        """405 for GET, 403 without the token; the two keys stay."""
+        client = Client(enforce_csrf_checks=True)
+        client.get("/ssession")
+        assert client.get(FORGET).status_code == 405
+        assert client.post(FORGET).status_code == 403
+        assert stored(client)["sname"] == "irfan"
 
 
 class TestLessonPage:
     def test_page_links_both_seed_urls(self, client, db):
-        page = parse(client.get(reverse("myapp:first-session")))
+        page = parse(client.get(PAGE))
         assert "/ssession" in page.links()
         assert "/gsession" in page.links()
 
     def test_the_seed_paths_are_kept(self):
         assert reverse("myapp:setsession") == "/ssession"
         assert reverse("myapp:getsession") == "/gsession"
+
+    def test_the_demo_says_what_the_session_holds(self, client, engine):
+        """Before /ssession neither key; after it, both values."""
+        page = parse(client.get(PAGE))
+        assert "holds neither sname nor semail" in page.text("first-session-state")
+        client.get("/ssession")
+        page = parse(client.get(PAGE))
+        assert page.text("first-session-state") == (
+            "Your session holds sname = irfan and semail = irfan@example.com ."
+        )
+
+    def test_the_forget_button_posts_to_the_demo(self, client, db):
+        page = parse(client.get(PAGE))
+        assert page.by_id("forget-form")["action"] == FORGET + "#demo"
+        assert page.by_id("forget-form")["method"] == "post"
