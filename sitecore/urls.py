@@ -1,11 +1,17 @@
-"""The project's URLs: the course app at the root, the admin, the toolbar."""
+"""The project's URLs: the course app at the root, the admin, a favicon, the toolbar."""
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that link no icon (the admin,
+    # Django's debug pages). ex: /favicon.ico -> /static/favicon.ico
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"))),
     path("", include("myapp.urls")),
 ]
 
