@@ -116,7 +116,11 @@ class TestLessonPage:
             "Your session holds sname = irfan and semail = irfan@example.com ."
         )
 
-    def test_the_forget_button_posts_to_the_demo(self, client, db):
-        page = parse(client.get(PAGE))
-        assert page.by_id("forget-form")["action"] == FORGET + "#demo"
-        assert page.by_id("forget-form")["method"] == "post"
+    def test_gsession_offers_the_forget_button_once_values_are_stored(self, client, db):
+        """Where the values are shown, a POST button forgets them and lands on
+        the lesson's #demo; with nothing stored there is nothing to forget."""
+        assert not parse(client.get("/gsession")).has_id("forget-form")
+        client.get("/ssession")
+        form = parse(client.get("/gsession")).by_id("forget-form")
+        assert form["action"] == FORGET + "#demo"
+        assert form["method"] == "post"
