@@ -1,7 +1,8 @@
 """Lesson 12: what JSON changes, what it refuses, and when the error comes."""
 
+import inspect
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import import_module
 
@@ -9,13 +10,12 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions import serializers
-from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.cache import caches
 from django.http import HttpResponse
-from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.test import Client
+from django.urls import path, reverse
 from django.utils import timezone
 
 from myapp.lessons.serialization import FIXED_KEY, TRIED_KEY, read_back
@@ -32,6 +32,25 @@ JSON_ENGINES = ("db", "file", "cookies", "active")
 # Engines whose save() calls the serializer, so a datetime fails there.
 SERIALIZING_ENGINES = ("db", "file", "cached_db", "cookies", "active")
 UNSERIALIZABLE = ("datetime", "decimal", "model", "set")
+
+
+def remember_visit(request):
+    request.session["when"] = timezone.now()  # fine here
+    return HttpResponse("Visit noted.")  # fine here too
+
+
+# What the view returned before SessionMiddleware saved the session.
+RETURNED = []
+
+
+def recorded(request):
+    response = remember_visit(request)
+    RETURNED.append(response.status_code)
+    return response
+
+
+# The URLconf of the one test that serves remember_visit.
+urlpatterns = [path("remember/", recorded)]
 
 
 def session_store():
@@ -70,6 +89,7 @@ class TestRoundTrip:
         use_settings(engine_name)
         response = client.post(TRY, {"kind": "int-keys"})
         assert response.status_code == 302
+        assert response["Location"] == PAGE + "#serialization-came-back"
         assert client.session[TRIED_KEY]["value"] == {"1": "one", "2": "two"}
         page = parse(client.get(PAGE))
         assert page.text("serialization-sent") == "{1: 'one', 2: 'two'}"
@@ -194,20 +214,31 @@ class TestWhenItFails:
         with pytest.raises(TypeError, match="not JSON serializable"):
             session.save()
 
-    def test_the_error_comes_from_the_middleware_after_the_view(self, use_settings, db):
-        """The view returns normally; SessionMiddleware's save raises: a 500."""
+    @pytest.mark.urls(__name__)
+    def test_the_view_returns_and_the_save_after_it_is_a_500(self, use_settings, db):
+        """The page's mistake: remember_visit returns its response, then
+        SessionMiddleware's save raises TypeError, and the visitor gets a 500."""
         use_settings("db")
-        returned = []
+        RETURNED.clear()
+        with pytest.raises(
+            TypeError, match="Object of type datetime is not JSON serializable"
+        ):
+            Client().get("/remember/")
+        assert RETURNED == [200]
+        visitor = Client(raise_request_exception=False)
+        assert visitor.get("/remember/").status_code == 500
+        assert not Session.objects.exists()
 
-        def view(request):
-            request.session["when"] = timezone.now()
-            returned.append(True)
-            return HttpResponse("fine so far")
-
-        middleware = SessionMiddleware(view)
-        with pytest.raises(TypeError, match="not JSON serializable"):
-            middleware(RequestFactory().get("/"))
-        assert returned == [True]
+    def test_the_mistake_on_the_page_is_the_view_tested_here(self, client, db):
+        page = parse(client.get(PAGE))
+        figure = page.by_id("explanation").find("figure", class_="mistake")
+        code_lines = [
+            line.strip()
+            for line in figure.pre.get_text().splitlines()
+            if not line.startswith("#")
+        ]
+        source = inspect.getsource(remember_visit)
+        assert code_lines == [line.strip() for line in source.splitlines()]
 
     def test_cache_engine_saves_a_datetime(self, use_settings, db):
         """No serializer on the cache engine: the datetime is pickled and kept."""
@@ -219,18 +250,34 @@ class TestWhenItFails:
         assert session_store()(session.session_key)["when"] == moment
 
 
+class TestDemoLandsOnTheDemo:
+    def test_every_demo_form_returns_to_the_demo(self, client, db):
+        client.post(FIX)
+        page = parse(client.get(PAGE))
+        actions = [form["action"] for form in page.by_id("demo").find_all("form")]
+        assert actions == [TRY + "#demo", FIX + "#demo", FORGET + "#demo"]
+
+    def test_a_refused_value_is_shown_in_the_demo(self, client, db):
+        page = parse(client.post(TRY, {"kind": "set"}))
+        refused = page.by_id("serialization-refused")
+        assert refused.find_parent(id="demo") is not None
+
+
 class TestTheFix:
     def test_stores_strings_and_ids_and_reads_them_back(self, client, engine):
         response = client.post(FIX)
         assert response.status_code == 302
+        assert response["Location"] == PAGE + "#serialization-fixed"
         stored = client.session[FIXED_KEY]
         content_type = ContentType.objects.get_for_model(Session)
+        when = datetime.fromisoformat(stored["when"])
+        assert abs(when - timezone.now()) < timedelta(minutes=1)
         assert stored["price"] == "9.99"
         assert stored["content_type_id"] == content_type.pk
         assert stored["by_id"] == {"1": "one", "2": "two"}
         back = read_back(stored)
         assert back["price"] == Decimal("9.99")
-        assert back["when"] == datetime.fromisoformat(stored["when"])
+        assert back["when"] == when
         assert back["when"].tzinfo is not None
         assert back["content_type"] == content_type
         assert back["by_id"] == {1: "one", 2: "two"}
@@ -256,7 +303,9 @@ class TestForget:
         client.get("/ssession")
         client.post(TRY, {"kind": "tuple"})
         client.post(FIX)
-        assert client.post(FORGET).status_code == 302
+        response = client.post(FORGET)
+        assert response.status_code == 302
+        assert response["Location"] == PAGE + "#demo"
         session = client.session
         assert TRIED_KEY not in session
         assert FIXED_KEY not in session

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -149,7 +149,7 @@ def try_value(request):
                 "sent": repr(value),
                 "value": value,
             }
-            return redirect("myapp:serialization")
+            return redirect(reverse("myapp:serialization") + "#serialization-came-back")
         form.add_error(None, f"Not stored: {error}. Your session is unchanged.")
         refused = {
             "label": LABELS[kind],
@@ -168,7 +168,7 @@ def store_fixed(request):
         "content_type_id": ContentType.objects.get_for_model(Session).pk,
         "by_id": {"1": "one", "2": "two"},
     }
-    return redirect("myapp:serialization")
+    return redirect(reverse("myapp:serialization") + "#serialization-fixed")
 
 
 @require_POST
@@ -176,7 +176,7 @@ def forget(request):
     """Remove this lesson's two keys and nothing else."""
     request.session.pop(TRIED_KEY, None)
     request.session.pop(FIXED_KEY, None)
-    return redirect("myapp:serialization")
+    return redirect(reverse("myapp:serialization") + "#demo")
 
 
 SHOWN = (
@@ -188,6 +188,9 @@ SHOWN = (
     read_back,
     page_context,
 )
+NOT_SHOWN = {
+    forget: "It only pops this lesson's two keys: lesson 4 shows pop().",
+}
 
 urlpatterns = [
     # ex: /lessons/serialization/
