@@ -1,7 +1,9 @@
 """URLs of the course. Templates and views use names ({% url 'myapp:home' %}),
 never paths; the seeds' own paths (/ssession, /gsession, /login/ ...) are kept."""
 
+from django.shortcuts import render
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from myapp import views
 from myapp.course import live_lessons
@@ -26,4 +28,29 @@ urlpatterns = [
 urlpatterns += [
     path(f"lessons/{lesson.slug}/", include(lesson.module_name))
     for lesson in live_lessons()
+]
+
+
+def lesson_not_found(request, rest):
+    """The course's own 404 for an unknown address under /lessons/, listing the
+    lessons: a learner sees it with DEBUG on too, where Django would show its
+    technical 404, a page for the developer."""
+    context = {"request_path": request.path, "lessons": live_lessons()}
+    return render(request, "404.html", context, status=404)
+
+
+# Addresses a learner guesses lead somewhere. ex: /lessons/ -> the index,
+# /lessons/6/ -> /lessons/visit-counter/, /lessons/nope/ -> the lesson list.
+urlpatterns += [
+    path("lessons/", RedirectView.as_view(pattern_name="myapp:index"), name="lessons"),
+    *(
+        path(
+            f"lessons/{lesson.number}/",
+            RedirectView.as_view(pattern_name=f"myapp:{lesson.slug}"),
+            name=f"lesson-{lesson.number}",
+        )
+        for lesson in live_lessons()
+    ),
+    # Last: every lesson's own URLs above come first.
+    path("lessons/<path:rest>/", lesson_not_found, name="lesson-not-found"),
 ]
