@@ -4,8 +4,10 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import LogoutView
 from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory, override_settings
@@ -15,6 +17,7 @@ from myapp.lessons.authentication import NOTE_KEY, OTHER_DEVICE_KEY
 from tests.html import parse
 
 PAGE = reverse("myapp:authentication")
+DEMO = PAGE + "#demo"
 NOTE = reverse("myapp:authentication-note")
 SIGNUP = reverse("myapp:authentication-signup")
 LOGIN = reverse("myapp:authentication-login")
@@ -58,6 +61,29 @@ def stored(client):
 
 def keep_note(client, text="bring cake"):
     client.post(NOTE, {"note-note": text})
+
+
+def session_of(user, key, value):
+    """A saved session of the engine under test holding ``user``'s id and
+    backend, a note, and ``key`` set to ``value``."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: MODEL_BACKEND,
+            NOTE_KEY: f"{user.username}'s note",
+            key: value,
+        }
+    )
+    session.save()
+    return session
+
+
+def log_in_directly(session, user):
+    """Django's login() on a request carrying ``session``, as the view calls it."""
+    request = RequestFactory().post(LOGIN)
+    request.session = session
+    auth.login(request, user)
 
 
 class TestSignup:
@@ -116,7 +142,7 @@ class TestLogin:
     def test_login_writes_the_three_auth_keys(self, client, engine, ada):
         response = log_in(client, "ada")
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == DEMO
         data = stored(client)
         assert data[SESSION_KEY] == str(ada.pk)
         assert data[BACKEND_SESSION_KEY] == MODEL_BACKEND
@@ -129,6 +155,19 @@ class TestLogin:
         assert page.text("auth-user-hash") == ada.get_session_auth_hash()[:8] + "…"
         items = page.inspector_items()
         assert {SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY} <= set(items)
+
+    def test_a_key_from_before_login_never_logs_anyone_in(self, client, engine, ada):
+        """The fixation defence, on every engine: the browser gets a new key,
+        and a browser that kept (or was given) the old one is anonymous."""
+        keep_note(client)
+        old_key = session_cookie(client)
+        log_in(client, "ada")
+        assert session_cookie(client) != old_key
+        planted = Client()
+        planted.cookies[settings.SESSION_COOKIE_NAME] = old_key
+        page = parse(planted.get(PAGE))
+        assert page.text("auth-user") == "AnonymousUser (not logged in)"
+        assert page.text("auth-user-id") == "not set"
 
     def test_login_cycles_the_key(self, client, server_engine, ada):
         """The key from before login names no record afterwards."""
@@ -172,6 +211,44 @@ class TestLogin:
         assert session_cookie(client) == key
         assert stored(client)[NOTE_KEY] == "bring cake"
 
+    def test_the_same_user_with_a_stale_hash_is_flushed(self, engine, ada):
+        """login() over this user's session whose hash no longer matches (the
+        password changed since) starts an empty session, as for another user."""
+        session = session_of(ada, HASH_SESSION_KEY, "a hash of an old password")
+        log_in_directly(session, ada)
+        assert NOTE_KEY not in session
+        assert session[HASH_SESSION_KEY] == ada.get_session_auth_hash()
+
+    def test_the_same_user_with_a_matching_hash_is_left_alone(self, engine, ada):
+        """Neither cycle_key() nor flush(): the same key, the data kept."""
+        session = session_of(ada, HASH_SESSION_KEY, ada.get_session_auth_hash())
+        key = session.session_key
+        log_in_directly(session, ada)
+        assert session[NOTE_KEY] == "ada's note"
+        assert session.session_key == key
+
+    def test_login_gives_the_browser_a_new_csrf_token(self, client, db, ada):
+        client.get(PAGE)
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        response = log_in(client, "ada")
+        assert response.cookies[settings.CSRF_COOKIE_NAME].value not in ("", token)
+
+    def test_login_and_logout_send_their_signals(self, client, db, ada):
+        sent = []
+
+        def receiver(signal, user, **kwargs):
+            sent.append((signal, user.username))
+
+        user_logged_in.connect(receiver)
+        user_logged_out.connect(receiver)
+        try:
+            log_in(client, "ada")
+            client.post(LOGOUT)
+        finally:
+            user_logged_in.disconnect(receiver)
+            user_logged_out.disconnect(receiver)
+        assert sent == [(user_logged_in, "ada"), (user_logged_out, "ada")]
+
     @pytest.mark.parametrize(
         ("username", "password"),
         [("ada", "wrong-password"), ("nobody", GOOD_PASSWORD), ("", ""), ("ada", "")],
@@ -206,6 +283,15 @@ class TestLogout:
         assert page.text("auth-user").startswith("AnonymousUser")
         assert page.text("auth-note") == "none"
         assert "flushed" in page.text("auth-messages")
+
+    def test_logout_leaves_the_users_other_sessions_logged_in(self, engine, ada):
+        """The core's misconception box: only this browser's session ends."""
+        laptop, phone = Client(), Client()
+        log_in(laptop, "ada")
+        log_in(phone, "ada")
+        laptop.post(LOGOUT)
+        assert parse(laptop.get(PAGE)).text("auth-user").startswith("AnonymousUser")
+        assert parse(phone.get(PAGE)).text("auth-user") == "ada"
 
     def test_the_old_key_loads_nothing(self, client, server_engine, ada):
         log_in(client, "ada")
@@ -431,3 +517,62 @@ class TestSecretKeyRotation:
         with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
             page = parse(client.get(PAGE))
             assert page.text("auth-user").startswith("AnonymousUser")
+
+
+class TestEveryStepLandsOnTheDemo:
+    def test_every_step_redirects_to_the_demo(self, client, db, ada):
+        """Note, sign-up, login, another device, its visit, password, logout."""
+        steps = [
+            (NOTE, {"note-note": "bring cake"}),
+            (
+                SIGNUP,
+                {
+                    "signup-username": "grace",
+                    "signup-password1": GOOD_PASSWORD,
+                    "signup-password2": GOOD_PASSWORD,
+                },
+            ),
+            (LOGIN, {"login-username": "ada", "login-password": GOOD_PASSWORD}),
+            (ELSEWHERE, {}),
+            (ELSEWHERE_VISIT, {}),
+            (
+                PASSWORD,
+                {
+                    "password-old_password": GOOD_PASSWORD,
+                    "password-new_password1": NEW_PASSWORD,
+                    "password-new_password2": NEW_PASSWORD,
+                },
+            ),
+            (LOGOUT, {}),
+        ]
+        for url, data in steps:
+            response = client.post(url, data)
+            assert (url, response.status_code) == (url, 302)
+            assert response["Location"] == "/lessons/authentication/#demo"
+
+    @pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "ada"])
+    def test_every_form_lands_on_an_anchor_of_the_demo(
+        self, client, db, ada, logged_in
+    ):
+        """A refused form is the page again: it opens at its own step, which
+        is on the page (named in the text) even when the step is hidden."""
+        if logged_in:
+            log_in(client, "ada")
+            client.post(ELSEWHERE)
+        page = parse(client.get(PAGE))
+        demo = page.by_id("demo")
+        forms = demo.find_all("form")
+        assert len(forms) == (7 if logged_in else 3)
+        for form in forms:
+            path, _, anchor = form["action"].partition("#")
+            assert path.startswith(PAGE)
+            target = page.by_id(anchor)  # the demo itself, or a step inside it
+            assert target is demo or demo in target.parents, form["action"]
+
+    def test_a_refused_step_shows_its_error_where_it_lands(self, client, db, ada):
+        log_in(client, "ada")
+        response = change_password(client, old="wrong-password")
+        page = parse(response)
+        assert response.status_code == 200
+        step = page.by_id("demo-password")
+        assert step.find_next("form").select(".errorlist")

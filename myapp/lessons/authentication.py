@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.signed_cookies import (
 )
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -67,7 +67,7 @@ def note(request):
     if not form.is_valid():
         return render_page(request, note_form=form)
     request.session[NOTE_KEY] = form.cleaned_data["note"]
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
@@ -78,12 +78,13 @@ def signup(request):
         return render_page(request, signup_form=form)
     user = form.save()
     messages.success(request, f"Account {user.username} created. Now log in.")
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
 def login(request):
-    """auth.login(): a new key (a flush if another user was logged in), then
+    """auth.login(): a new key with the data kept (a flush instead if the
+    session held another user, or this user with a stale hash), then
     _auth_user_id, _auth_user_backend and _auth_user_hash."""
     form = LoginForm(request, data=request.POST, prefix="login")
     if not form.is_valid():
@@ -95,7 +96,7 @@ def login(request):
         f"Logged in as {request.user.username}: the session key before login "
         f"was {key_before}, compare it with the key now.",
     )
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
@@ -104,7 +105,7 @@ def logout(request):
     key_before = fingerprint(request.session.session_key) or "none"
     auth.logout(request)
     messages.info(request, f"Logged out: session {key_before} was flushed.")
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
@@ -125,7 +126,7 @@ def change_password(request):
         f"Password changed: _auth_user_hash {hash_before} is now "
         f"{shorten(request.session[HASH_SESSION_KEY])}, and the key changed too.",
     )
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
@@ -135,7 +136,7 @@ def log_in_elsewhere(request):
     if not request.user.is_authenticated:
         return refuse_anonymous(request)
     request.session[OTHER_DEVICE_KEY] = {key: request.session[key] for key in AUTH_KEYS}
-    return redirect("myapp:authentication")
+    return back_to_demo()
 
 
 @require_POST
@@ -144,7 +145,7 @@ def visit_from_elsewhere(request):
     keys = other_device_keys(request.session)
     if keys is None:
         messages.error(request, "Log in on the other device first.")
-        return redirect("myapp:authentication")
+        return back_to_demo()
     visit = HttpRequest()
     # A store that keeps nothing on the server: whatever get_user() does to
     # the copy (flush, or cycle_key during a key rotation) touches no record.
@@ -165,7 +166,12 @@ def visit_from_elsewhere(request):
             "The other device is logged out: get_user() found no user who may "
             "log in for its _auth_user_id and _auth_user_backend.",
         )
-    return redirect("myapp:authentication")
+    return back_to_demo()
+
+
+def back_to_demo():
+    """Every step ends on the demo, where its message is shown."""
+    return redirect(reverse("myapp:authentication") + "#demo")
 
 
 def refuse_anonymous(request):
