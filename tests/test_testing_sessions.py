@@ -4,7 +4,8 @@ The first two classes are the lesson in test form: each test is a pattern
 this project's tests rely on, run under every engine.
 """
 
-import json
+import shlex
+import subprocess
 from importlib import import_module
 
 import pytest
@@ -23,6 +24,16 @@ from myapp.lessons.testing_sessions import (
 from tests.conftest import ENGINES, SERVER_ENGINES
 from tests.html import parse
 
+# What the running engine is called on the page, per settings file.
+ENGINE_LABELS = {
+    "db": "db",
+    "file": "file",
+    "cache": "cache",
+    "cached_db": "cached_db",
+    "cookies": "signed_cookies",
+    "active": "myapp.active_sessions",
+}
+
 PAGE = reverse("myapp:testing-sessions")
 RUN = reverse("myapp:testing-sessions-run")
 NAME = settings.SESSION_COOKIE_NAME
@@ -36,7 +47,7 @@ class TestClientSession:
         session = client.session
         session["answer"] = 42
         session.save()
-        client.cookies[NAME] = session.session_key  # for signed_cookies
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         assert client.session["answer"] == 42
 
     def test_the_server_sees_what_the_test_saved(self, client, engine):
@@ -87,6 +98,11 @@ class TestRequestFactory:
         """No middleware ran: no request.session."""
         assert not hasattr(RequestFactory().get("/"), "session")
 
+    def test_session_middleware_needs_a_get_response(self):
+        """Called without arguments, as older answers do: TypeError."""
+        with pytest.raises(TypeError):
+            SessionMiddleware()
+
     def test_session_middleware_attaches_one(self, engine):
         """process_request attaches an empty, unsaved session."""
         request = RequestFactory().get("/")
@@ -136,16 +152,21 @@ class TestRunView:
         """The run stores its findings in the learner's session; the page shows them."""
         response = client.post(RUN)
         assert response.status_code == 302
-        assert response["Location"] == PAGE + "#demo"
-        findings = client.session[FINDINGS_KEY]
-        assert findings["engine"] == parse(client.get(PAGE)).text("footer-engine")
+        assert response["Location"] == "/lessons/testing-sessions/#demo"
+        label = ENGINE_LABELS[engine]
+        assert client.session[FINDINGS_KEY]["engine"] == label
         page = parse(client.get(PAGE))
         assert page.text("finding-factory").endswith("False")
         assert page.text("finding-middleware").endswith("True")
         assert page.text("finding-lost").endswith("True")
         assert page.text("finding-kept").endswith("True")
-        assert page.inspector_items()[FINDINGS_KEY] == json.dumps(
-            findings, sort_keys=True
+        kept_before = "false" if engine == "cookies" else "true"
+        assert page.inspector_items()[FINDINGS_KEY] == (
+            f'{{"engine": "{label}", "factory_has_session": false, '
+            '"first_access_saved_a_session": true, "kept": true, '
+            f'"kept_without_cookie_update": {kept_before}, "key_after_save": true, '
+            '"key_before_save": null, "middleware_attached_session": true, '
+            '"unsaved_change_lost": true}'
         )
 
     @pytest.mark.parametrize("engine_name", ["db", "cached_db", "file"])
@@ -181,6 +202,33 @@ class TestRunView:
 
 
 class TestPage:
+    def test_the_run_button_lands_on_the_demo(self, client, db):
+        """The form posts to the run view and comes back to #demo."""
+        forms = parse(client.get(PAGE)).by_id("demo").find_all("form")
+        assert [form["action"] for form in forms] == [RUN + "#demo"]
+
+    def test_the_django_61_command_builds_its_own_virtualenv(self, client, db):
+        """make's dry run of the page's command: Python 3.12 creates
+        .venv-django61, Django 6.1 is installed into it, and pytest runs there."""
+        command = parse(client.get(PAGE)).text("django61-command")
+        assert command == (
+            'make test PYTHON=python3.12 VENV=.venv-django61 DJANGO="Django>=6.1,<6.2"'
+        )
+        dry_run = subprocess.run(
+            ["make", "--dry-run", "--always-make", *shlex.split(command)[1:]],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        assert "python3.12 -m venv .venv-django61" in dry_run[0]
+        assert any(
+            line.startswith(".venv-django61/bin/python -m pip install")
+            and line.endswith('"Django>=6.1,<6.2"')
+            for line in dry_run
+        )
+        assert dry_run[-1].startswith(".venv-django61/bin/python -m pytest")
+
     def test_the_fixtures_are_described_as_they_are(self, client, db):
         """The page names every engine the engine fixture runs, and both counts."""
         text = parse(client.get(PAGE)).text("engine-fixture")
