@@ -55,7 +55,7 @@ def page(request):
 def set_test(request):
     """Step 1: store the test key; SessionMiddleware answers with Set-Cookie."""
     request.session.set_test_cookie()
-    return redirect("myapp:test-cookie")
+    return redirect(reverse("myapp:test-cookie") + "#test-cookie-state")
 
 
 @require_POST
@@ -78,7 +78,9 @@ def check(request):
         # Only after it worked: delete_test_cookie() raises KeyError otherwise.
         session.delete_test_cookie()
     result = "worked" if worked else "failed"
-    return redirect(f"{reverse('myapp:test-cookie')}?result={result}")
+    return redirect(
+        f"{reverse('myapp:test-cookie')}?result={result}#test-cookie-result"
+    )
 
 
 SHOWN = (set_test, check, CheckForm)
