@@ -1,6 +1,7 @@
 """Lesson 4: each mapping method, run on the real session, with its result."""
 
 from importlib import import_module
+from importlib.metadata import version
 
 import django
 import pytest
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from myapp.lessons.dictionary_api import KEY_PREFIX, MAX_KEYS, OPERATIONS
+from myapp.lessons.dictionary_api import KEY_PREFIX, MAX_KEYS
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
 from tests.sessions import stored
@@ -316,15 +317,46 @@ class TestNotADict:
 
 class TestPage:
     def test_every_operation_is_offered(self, client, db):
-        """The select lists every operation, in the table's order."""
+        """The select offers every operation, in the table's order, each
+        labelled with the line of Python it runs."""
         page = parse(client.get(PAGE))
-        offered = [option["value"] for option in page.select("#id_operation option")]
-        assert offered == list(OPERATIONS)
+        offered = [
+            (option["value"], option.get_text())
+            for option in page.select("#id_operation option")
+        ]
+        assert offered == [
+            ("getitem", "request.session[key]"),
+            ("get", "request.session.get(key[, default])"),
+            ("setitem", "request.session[key] = value"),
+            ("delitem", "del request.session[key]"),
+            ("contains", "key in request.session"),
+            ("pop", "request.session.pop(key[, default])"),
+            ("setdefault", "request.session.setdefault(key, value)"),
+            ("update", "request.session.update({key: value})"),
+            ("keys", "request.session.keys()"),
+            ("values", "request.session.values()"),
+            ("items", "request.session.items()"),
+            ("clear", "request.session.clear()"),
+            ("flush", "request.session.flush()"),
+            ("is_empty", "request.session.is_empty()"),
+            ("bool", "bool(request.session)"),
+        ]
 
     def test_the_page_names_the_running_django(self, client, db):
-        """The version the bool() sentence refers to is the running one."""
+        """The version the bool() answer refers to is the installed one."""
         page = parse(client.get(PAGE))
-        assert page.text("django-version") == django.get_version()
+        assert page.text("django-version") == version("django")
+
+    def test_the_form_posts_to_the_demo_with_the_result_on_top(self, client, engine):
+        """The form lands on #demo, and the result comes before the form, so
+        the answer is the first thing under "Try it"."""
+        page = parse(client.get(PAGE))
+        assert page.by_id("playground-form")["action"] == RUN + "#demo"
+        _, page = run(client, "keys")
+        demo = page.by_id("demo")
+        assert demo.find(id="playground-result") is not None
+        ids = [tag["id"] for tag in demo.find_all(id=True)]
+        assert ids.index("playground-result") < ids.index("playground-form")
 
     def test_the_key_is_shown_shortened(self, client, engine):
         """The result shows 8 characters of session_key; the page never the whole."""
