@@ -5,6 +5,8 @@ What must hold for all of it: no 500, no payload reflected as markup, and no
 session data changed by a request the site rejected.
 """
 
+import html
+
 import pytest
 from django.conf import settings
 from django.core import signing
@@ -227,4 +229,19 @@ def test_any_login_name_is_stored_exactly_or_refused(db, name):
         return
     stored = client.session["username"]
     assert stored == name.strip()  # CharField strips, as str.strip() does
-    assert client.get("/home/").status_code == 200
+    home = client.get("/home/")
+    # Read back as text, the page says exactly the stored name: markup in it
+    # was escaped, or the parser would have taken it for tags.
+    assert parse(home).text("welcome") == " ".join(f"Welcome, {stored}!".split())
+    assert html.escape(stored) in home.content.decode()
+
+
+@pytest.mark.parametrize("name", MARKUP_PAYLOADS)
+def test_a_stored_name_with_markup_is_shown_escaped(client, db, name):
+    """The name comes back as its escaped text; the raw markup is not on the page."""
+    client.post("/login/", {"username": name})
+    home = client.get("/home/")
+    content = home.content.decode()
+    assert f"Welcome, {html.escape(name)}!" in content
+    assert name not in content
+    assert parse(home).text("welcome") == f"Welcome, {name}!"
