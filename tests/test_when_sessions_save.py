@@ -2,10 +2,14 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as SignedCookieStore,
+)
 from django.test import Client
 from django.urls import reverse
 
-from myapp.inspector import readable_payload
 from myapp.lessons.when_sessions_save import LOST_KEY, WRITTEN_KEY
 from myapp.progress import PROGRESS_KEY
 from tests.html import parse
@@ -17,6 +21,8 @@ WRITE = reverse("myapp:when-sessions-save-write")
 FAIL = reverse("myapp:when-sessions-save-write-then-fail")
 EMPTY = reverse("myapp:when-sessions-save-empty")
 UNTOUCHED = reverse("myapp:when-sessions-save-untouched")
+TWO_WEEKS = 1209600
+CONFIRMED = {"understood": "on"}
 
 
 def session_cookie(response):
@@ -30,6 +36,15 @@ def varies_on_cookie(response):
 def shown_headers(response):
     """The headers the result page itself shows, as text."""
     return parse(response).text("response-headers")
+
+
+def readable_payload(cookie_value):
+    """A signed cookie's data, decoded by Django's own signed_cookies engine."""
+    return SignedCookieStore(cookie_value).load()
+
+
+def why(response):
+    return parse(response).text("result-why")
 
 
 def start_session(client):
@@ -72,11 +87,26 @@ class TestRead:
         settings.SESSION_SAVE_EVERY_REQUEST = True
         start_session(client)
         response = client.get(READ)
-        assert session_cookie(response)["max-age"] == settings.SESSION_COOKIE_AGE
+        assert session_cookie(response)["max-age"] == TWO_WEEKS
         assert varies_on_cookie(response)
-        assert "SESSION_SAVE_EVERY_REQUEST is True" in parse(response).text(
-            "result-why"
-        )
+        assert "SESSION_SAVE_EVERY_REQUEST is True" in why(response)
+        assert "Max-Age=1209600" in why(response)
+
+    def test_save_every_request_saves_no_read_without_a_key(self, engine, settings):
+        """A new visitor's read: no key and no data, so nothing to save."""
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        response = Client().get(READ)
+        assert session_cookie(response) is None
+        assert "this request brought none" in why(response)
+        assert "sent no Set-Cookie" in why(response)
+
+    def test_a_read_with_a_stale_cookie_deletes_it(self, client, server_engine):
+        """The cookie names no stored session: loading drops the key, the
+        session is empty, and the middleware deletes the cookie."""
+        client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+        response = client.get(READ)
+        assert session_cookie(response)["max-age"] == 0
+        assert "Django dropped the key" in why(response)
 
 
 class TestWrite:
@@ -86,13 +116,27 @@ class TestWrite:
         response = client.post(WRITE)
         assert response.status_code == 200
         cookie = session_cookie(response)
-        assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+        assert cookie["max-age"] == TWO_WEEKS
         assert varies_on_cookie(response)
+        assert "with Max-Age=1209600" in why(response)
         written = parse(response).text("written-value")
         assert client.session[WRITTEN_KEY] == written
         shown = shown_headers(response)
         assert f"Set-Cookie {settings.SESSION_COOKIE_NAME}={cookie.value[:8]}…" in shown
         assert cookie.value not in response.content.decode()
+
+    def test_a_write_under_browser_close_sends_no_max_age(
+        self, client, use_settings, db
+    ):
+        """sitecore/settings/browser_close.py: a cookie without Max-Age, and
+        the page says so instead of claiming a fresh Max-Age."""
+        use_settings("browser_close")
+        client.get(PAGE)
+        response = client.post(WRITE)
+        assert session_cookie(response)["max-age"] == ""
+        assert session_cookie(response)["expires"] == ""
+        assert "without Max-Age or Expires" in why(response)
+        assert "Max-Age=" not in why(response)
 
     def test_every_write_sends_the_same_key_again(self, client, server_engine):
         """The cookie is refreshed on each write; the key stays the same."""
@@ -109,8 +153,7 @@ class TestWrite:
         response = client.post(WRITE)
         written = parse(response).text("written-value")
         payload = readable_payload(session_cookie(response).value)
-        assert WRITTEN_KEY in payload
-        assert written in payload
+        assert payload[WRITTEN_KEY] == written
 
     def test_the_first_write_completes_the_lesson(self, client, engine):
         client.get(PAGE)
@@ -157,9 +200,9 @@ class TestEmpty:
         before = stored(client)
         response = client.post(EMPTY, {"how": "flush"})
         assert response.status_code == 200
-        assert (
-            "Tick the box first: nothing was erased." in parse(response).field_errors()
-        )
+        page = parse(response)
+        assert "Tick the box first: nothing was erased." in page.field_errors()
+        assert page.text("demo-result") == "Nothing was erased."
         assert session_cookie(response) is None
         assert stored(client) == before
 
@@ -184,7 +227,12 @@ class TestEmpty:
         assert cookie["max-age"] == 0
         assert varies_on_cookie(response)
         assert "Max-Age=0" in shown_headers(response)
-        assert parse(response).text("flag-empty") == "True"
+        page = parse(response)
+        assert page.text("flag-empty") == "True"
+        assert (
+            page.text("erased-keys") == "It held course_progress , save_demo_written ."
+        )
+        assert "SessionMiddleware deleted the cookie" in why(response)
 
     def test_flush_deletes_the_stored_record(self, client, server_engine):
         key = start_session(client)
@@ -197,9 +245,8 @@ class TestEmpty:
         """The cookie is deleted only when the request carried one."""
         response = Client().post(EMPTY, {"how": "flush", "understood": "on"})
         assert session_cookie(response) is None
-        assert "The request carried no session cookie" in parse(response).text(
-            "result-why"
-        )
+        assert "The request carried no session cookie" in why(response)
+        assert parse(response).text("erased-keys") == "It held nothing."
 
     def test_clear_keeps_the_key_and_saves(self, client, server_engine):
         """clear() leaves the key, so the session is not empty: the data is
@@ -208,12 +255,65 @@ class TestEmpty:
         response = client.post(EMPTY, {"how": "clear", "understood": "on"})
         cookie = session_cookie(response)
         assert cookie.value == key
-        assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+        assert cookie["max-age"] == TWO_WEEKS
         assert parse(response).text("flag-empty") == "False"
+        assert "under the same key" in why(response)
+        assert "with Max-Age=1209600" in why(response)
         stored = client.session.__class__(key).load()
         assert WRITTEN_KEY not in stored
         # Not empty by Django's definition, so the course recorded the demo.
         assert stored == {PROGRESS_KEY: {"opened": [], "done": ["when-sessions-save"]}}
+
+    def test_clear_without_a_cookie_saves_nothing_and_says_so(self, engine):
+        """No cookie, so no key: clear() leaves the session empty, and the
+        page claims neither a key nor a Set-Cookie."""
+        response = Client().post(EMPTY, {"how": "clear", **CONFIRMED})
+        assert response.status_code == 200
+        assert session_cookie(response) is None
+        assert parse(response).text("flag-empty") == "True"
+        text = why(response)
+        assert "saved nothing and sent no Set-Cookie" in text
+        assert "same key" not in text
+        assert "Set-Cookie (none: this response sets no cookie)" in shown_headers(
+            response
+        )
+
+    def test_clear_after_a_flush_says_there_was_no_key(self, client, engine):
+        """Flush in one tab; the browser drops the deleted cookie; clear() in
+        another tab then has no key to keep."""
+        start_session(client)
+        client.post(EMPTY, {"how": "flush", **CONFIRMED})
+        del client.cookies[settings.SESSION_COOKIE_NAME]  # as a browser does
+        response = client.post(EMPTY, {"how": "clear", **CONFIRMED})
+        assert session_cookie(response) is None
+        assert "this session had no key" in why(response)
+
+    def test_clear_with_a_stale_cookie_deletes_it(self, client, server_engine):
+        """The view reads first, which drops a key the store does not have;
+        clear() then leaves an empty session and the cookie is deleted."""
+        client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+        response = client.post(EMPTY, {"how": "clear", **CONFIRMED})
+        assert response.status_code == 200
+        assert session_cookie(response)["max-age"] == 0
+        assert "Django dropped the key" in why(response)
+
+    def test_clear_alone_keeps_a_stale_key_and_cannot_save(self, db):
+        """clear() does not load, so an unknown key stays and the save fails:
+        the middleware turns this into SessionInterrupted, a 400."""
+        session = DatabaseStore("x" * 32)
+        session.clear()
+        assert session.session_key == "x" * 32
+        assert not session.is_empty()
+        with pytest.raises(UpdateError):
+            session.save()
+
+    def test_clear_under_browser_close_sends_no_max_age(self, client, use_settings, db):
+        use_settings("browser_close")
+        start_session(client)
+        response = client.post(EMPTY, {"how": "clear", **CONFIRMED})
+        assert session_cookie(response)["max-age"] == ""
+        assert "without Max-Age or Expires" in why(response)
+        assert "Max-Age=" not in why(response)
 
     def test_clear_with_signed_cookies_sends_new_data(self, client, use_settings):
         use_settings("cookies")
@@ -242,7 +342,8 @@ class TestUntouched:
         settings.SESSION_SAVE_EVERY_REQUEST = True
         start_session(client)
         response = client.get(UNTOUCHED)
-        assert session_cookie(response)["max-age"] == settings.SESSION_COOKIE_AGE
+        assert session_cookie(response)["max-age"] == TWO_WEEKS
+        assert "loaded and saved the session anyway" in why(response)
         assert varies_on_cookie(response)
         # A key and nothing loaded: not empty, so the middleware saved it.
         assert parse(response).text("flag-empty") == "False"
@@ -253,19 +354,39 @@ class TestUntouched:
         response = Client().get(UNTOUCHED)
         assert session_cookie(response) is None
         assert not response.has_header("Vary")
+        assert "there was none to save" in why(response)
 
 
 class TestLessonPage:
-    def test_every_demo_is_a_form(self, client, db):
+    def test_every_demo_is_a_form_that_lands_on_its_result(self, client, db):
+        """Each form goes to a result page whose result has id demo-result."""
         page = parse(client.get(PAGE))
         actions = {form["action"]: form["method"] for form in page.forms()}
         assert actions == {
-            READ: "get",
-            WRITE: "post",
-            FAIL: "post",
-            UNTOUCHED: "get",
-            EMPTY: "post",
+            READ + "#demo-result": "get",
+            WRITE + "#demo-result": "post",
+            FAIL + "#demo-result": "post",
+            UNTOUCHED + "#demo-result": "get",
+            EMPTY + "#demo-result": "post",
         }
+
+    @pytest.mark.parametrize(
+        ("method", "url", "data"),
+        [
+            ("get", READ, {}),
+            ("post", WRITE, {}),
+            ("post", FAIL, {}),
+            ("get", UNTOUCHED, {}),
+            ("post", EMPTY, {"how": "flush", "understood": "on"}),
+            ("post", EMPTY, {"how": "clear", "understood": "on"}),
+        ],
+    )
+    def test_every_result_page_links_back_to_the_demo(
+        self, client, db, method, url, data
+    ):
+        page = parse(getattr(client, method)(url, data))
+        assert page.has_id("demo-result")
+        assert page.by_id("back-to-lesson")["href"] == PAGE + "#demo"
 
     def test_shows_the_written_value(self, client, engine):
         start_session(client)

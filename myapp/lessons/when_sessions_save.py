@@ -31,19 +31,30 @@ class EmptyForm(forms.Form):
     how = forms.ChoiceField(choices=[("flush", "flush()"), ("clear", "clear()")])
 
 
-def session_flags(request):
-    """What SessionMiddleware will decide on, as the view left it.
+def session_flags(request, status=200):
+    """What SessionMiddleware will decide on, as the view left it, and what
+    it will do: the same tests as its process_response, in the same order.
 
     Reading these loads nothing: is_empty() answers False for a session that
     has a key without looking at its data.
     """
     session = request.session
+    had_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+    if had_cookie and session.is_empty():
+        cookie = "deleted"
+    elif (
+        session.modified or settings.SESSION_SAVE_EVERY_REQUEST
+    ) and not session.is_empty():
+        cookie = "set" if status < 500 else "skipped"
+    else:
+        cookie = "none"
     return {
         "accessed": session.accessed,
         "modified": session.modified,
         "empty": session.is_empty(),
-        "had_cookie": settings.SESSION_COOKIE_NAME in request.COOKIES,
+        "had_cookie": had_cookie,
         "save_every_request": settings.SESSION_SAVE_EVERY_REQUEST,
+        "cookie": cookie,
     }
 
 
@@ -51,9 +62,15 @@ def demo_result(request, template, context=None, status=200):
     """Render a demo's own result page with the flags as the view left them.
 
     The flags are read before rendering: the site's theme lookup in every
-    page's context reads the session too.
+    page's context reads the session too. Every view that gets here has
+    loaded the session already, so asking for its expiry loads nothing new.
     """
-    flags = session_flags(request)
+    flags = session_flags(request, status)
+    session = request.session
+    # The Max-Age a Set-Cookie carries: none for a browser-session cookie.
+    flags["max_age"] = (
+        None if session.get_expire_at_browser_close() else session.get_expiry_age()
+    )
     return render(
         request, RESULTS + template, {**flags, **(context or {})}, status=status
     )
@@ -118,11 +135,14 @@ def empty(request):
     form = EmptyForm(request.POST)
     if not form.is_valid():
         return lesson_page(request, form)
+    # Read first, to show what goes. Reading also drops a key the store no
+    # longer has: clear() alone does not load, and saving under that key fails.
+    context = {"erased": sorted(request.session.keys())}
     if form.cleaned_data["how"] == "flush":
         request.session.flush()
-        return demo_result(request, "flush.html")
+        return demo_result(request, "flush.html", context)
     request.session.clear()
-    return demo_result(request, "clear.html")
+    return demo_result(request, "clear.html", context)
 
 
 @require_GET
