@@ -20,7 +20,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from myapp.inspector import shorten
 from myapp.lessons.outside_views import TRANSCRIPT_KEY, run_in_shell
 from myapp.management.commands.sessions import Command
 from tests.html import parse
@@ -30,6 +29,11 @@ RUN = reverse("myapp:outside-views-run")
 # Engines whose sessions the command can list; "active" is lesson 19's.
 LISTABLE = ("db", "file", "cached_db", "active")
 UNKNOWN_KEY = "nosuchsession0000000000000000000"
+
+
+def shorten(key):
+    """A key as the page and the command print it: its first 8 characters."""
+    return key[:8] + "…"
 
 
 def session_store():
@@ -292,6 +296,11 @@ class TestPage:
         client.get("/ssession")
         assert reason in parse(client.get(PAGE)).text("outside-listing")
 
+    def test_the_run_form_returns_to_the_demo(self, client, db):
+        page = parse(client.get(PAGE))
+        actions = [form["action"] for form in page.by_id("demo").find_all("form")]
+        assert actions == [RUN + "#demo"]
+
     def test_a_new_visitor_has_nothing_stored(self, client, db):
         text = parse(client.get(PAGE)).text("outside-own")
         assert text.startswith("You have no session key yet")
@@ -305,7 +314,7 @@ class TestRunRecipe:
     def test_runs_on_every_engine_and_loads_back_by_key(self, client, engine):
         response = client.post(RUN)
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == PAGE + "#outside-transcript"
         out = transcript_of(client)
         assert out["s.session_key is None"] == "True"
         assert out["s.save()"] == ""

@@ -1,7 +1,7 @@
 """Lesson 14: sessions outside views: SessionStore, the Session model, a command."""
 
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -103,7 +103,7 @@ def page(request):
 def run_recipe(request):
     """Run the shell recipe on this engine; keep its transcript in your session."""
     request.session[TRANSCRIPT_KEY] = run_in_shell(RECIPE)
-    return redirect("myapp:outside-views")
+    return redirect(reverse("myapp:outside-views") + "#outside-transcript")
 
 
 SHOWN = (run_recipe, run_in_shell, page, "myapp/management/commands/sessions.py")
