@@ -4,7 +4,7 @@ from django import forms
 
 
 class LoginForm(forms.Form):
-    """Seed 002's name field, with the checks the seed left out.
+    """A popular tutorial's name field, with the checks it left out.
 
     CharField strips surrounding whitespace by default, so a name of spaces
     becomes empty and fails ``required``.

@@ -1,8 +1,9 @@
-"""The seed tutorials' views, kept where their readers expect them, made correct.
+"""The views of two popular tutorials the course starts from, made correct.
 
-Seed 000 (``setsession``/``getsession``) and seed 002 (``login``/``home``/
-``logout``). Each docstring says what the view teaches; the lesson pages
-(``myapp/lessons/``) show this code next to a live demo.
+The course calls them seed 000 (``setsession``/``getsession``) and seed 002
+(``login``/``home``/``logout``), and keeps their names and URLs where their
+readers expect them. Each docstring says what the view teaches; the lesson
+pages (``myapp/lessons/``) show this code next to a live demo.
 """
 
 from django.shortcuts import redirect, render
@@ -65,7 +66,8 @@ def login(request):
         request.session.cycle_key()
         request.session[USERNAME_KEY] = form.cleaned_data["username"]
         return redirect("myapp:home")
-    return render(request, "myapp/login.html", {"form": form})
+    username = request.session.get(USERNAME_KEY)
+    return render(request, "myapp/login.html", {"form": form, "username": username})
 
 
 @require_GET
@@ -77,10 +79,12 @@ def home(request):
 
 def logout(request):
     """Log out with POST only: ``flush()`` deletes the data, the stored record
-    and the cookie, and starts a new key.
+    and the cookie, and sets the key to None until something is stored again.
 
-    A GET gets 405: a logout link could be fired by any other site (an <img>
-    pointing here), which is why Django's own LogoutView is POST-only since 5.0.
+    A GET gets 405. Otherwise any other site could log the user out with a
+    link here, or by redirecting the browser here: a top-level navigation
+    carries the session cookie even under SameSite=Lax. Django's own
+    LogoutView is POST-only since 5.0.
     """
     if request.method != "POST":
         response = render(request, "myapp/logout_get.html", status=405)

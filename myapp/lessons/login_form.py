@@ -1,4 +1,4 @@
-"""Lesson 5: seed 002's login, home and logout, validated and POST-only."""
+"""Lesson 5: a popular tutorial's login, home and logout, validated and POST-only."""
 
 from django.urls import path
 from django.views.decorators.http import require_GET
@@ -12,8 +12,9 @@ SHOWN = (LoginForm, views.login, views.home, views.logout)
 
 @require_GET
 def page(request):
-    """Explain the three seed views; the demo is the login form itself."""
-    return render_lesson(request, "login-form")
+    """Explain the three views; the demo is the login form itself."""
+    username = request.session.get(views.USERNAME_KEY)
+    return render_lesson(request, "login-form", {"username": username})
 
 
 urlpatterns = [
