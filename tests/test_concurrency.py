@@ -11,11 +11,16 @@ out short. The counter must come out exact. Each request times out after 60 s
 and each thread is waited for at most 120 s.
 """
 
+import logging
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.models import Session
 from django.core.exceptions import BadRequest
 from django.test import Client
 from django.urls import reverse
@@ -221,20 +226,110 @@ class TestSessionInterrupted:
         """Why Django answers 400, on 5.2 and 6.1 alike."""
         assert issubclass(SessionInterrupted, BadRequest)
 
-    def test_a_session_deleted_mid_request_ends_in_a_400(self, client, server_engine):
-        """The save finds nothing to update: 400, no cookie, nothing brought back."""
+    def test_a_session_deleted_mid_request_gets_a_400_and_no_cookie(
+        self, client, server_engine
+    ):
+        """Request A's save finds nothing to update: SessionInterrupted, 400,
+        no Set-Cookie, and the deleted session is not brought back."""
         client.get(PAGE)
-        key = client.cookies[settings.SESSION_COOKIE_NAME].value
-        store_class = client.session.__class__
         response = client.post(INTERRUPT)
-        assert response.status_code == 400
-        assert "400" in parse(response).text("main")
-        assert settings.SESSION_COOKIE_NAME not in response.cookies
-        assert not store_class().exists(key)
-        # The browser still sends the deleted key: it loads nothing.
-        assert store_class(key).load() == {}
+        assert response.status_code == 302
+        assert response["Location"] == PAGE + "#interrupt-result"
         page = parse(client.get(PAGE))
-        assert page.text("session-cart-count") == "0"
+        assert page.text("interrupt-error").startswith(
+            "SessionInterrupted : The request's session was deleted before the "
+            "request completed."
+        )
+        assert page.text("interrupt-status") == "400 Bad Request"
+        assert page.text("interrupt-cookie").startswith("none sent")
+        assert page.text("interrupt-brought-back").startswith("no:")
+
+    def test_your_own_session_and_progress_stay(self, client, server_engine):
+        """The experiment runs on a session of its own: this browser keeps its
+        key, its cart and its course progress."""
+        client.get(PAGE)
+        client.post(ADD)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.post(INTERRUPT)
+        assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
+        session = client.session
+        assert session[CART_KEY] == 1
+        assert session[PROGRESS_KEY] == {
+            "opened": ["concurrency"],
+            "done": ["concurrency"],
+        }
+
+    def test_the_experiment_leaves_no_session_behind(self, client, use_settings, db):
+        use_settings("db")
+        client.get(PAGE)
+        client.post(INTERRUPT)
+        keys = Session.objects.values_list("session_key", flat=True)
+        assert list(keys) == [client.cookies[settings.SESSION_COOKIE_NAME].value]
+
+    def test_with_debug_on_the_lesson_still_shows_its_own_result(
+        self, client, db, settings
+    ):
+        """No debug page for the learner: the 400 belongs to request A."""
+        settings.DEBUG = True
+        client.get(PAGE)
+        assert client.post(INTERRUPT).status_code == 302
+        response = client.get(PAGE)
+        assert response.status_code == 200
+        assert parse(response).text("interrupt-status") == "400 Bad Request"
+
+    def test_django_logs_it_as_a_warning_on_django_request(self, client, db, caplog):
+        client.get(PAGE)
+        with caplog.at_level(logging.WARNING, logger="django.request"):
+            client.post(INTERRUPT)
+        (record,) = [r for r in caplog.records if r.name == "django.request"]
+        assert record.levelname == "WARNING"
+        assert record.getMessage().startswith("The request's session was deleted")
+
+    @pytest.mark.parametrize(
+        ("settings_module", "debug", "logged"),
+        [
+            ("sitecore.settings.db", "1", True),
+            ("sitecore.settings.db", "0", False),
+            ("sitecore.settings.production", "0", False),
+        ],
+        ids=["db-debug-on", "db-debug-off", "production"],
+    )
+    def test_where_the_warning_reaches_the_console(
+        self, settings_module, debug, logged
+    ):
+        """Each settings module in a fresh process, as a server would start it:
+        with DEBUG on the console shows the warning; production.py keeps
+        django.request at ERROR, so it logs nothing."""
+        code = (
+            "import django; django.setup()\n"
+            "from django.contrib.sessions.exceptions import SessionInterrupted\n"
+            "from django.core.handlers.exception import response_for_exception\n"
+            "from django.test import RequestFactory\n"
+            "request = RequestFactory().post('/x', SERVER_NAME='example.com')\n"
+            "try:\n"
+            "    raise SessionInterrupted('deleted before the request completed')\n"
+            "except SessionInterrupted as error:\n"
+            "    print(response_for_exception(request, error).status_code)\n"
+        )
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DJANGO_DEBUG": debug,
+            "DJANGO_SECRET_KEY": "logging-test-only-" + "x" * 40,
+            "DJANGO_ALLOWED_HOSTS": "example.com",
+        }
+        environment.pop("PYTEST_VERSION", None)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "400"
+        assert ("deleted before the request completed" in result.stderr) is logged
 
     def test_with_signed_cookies_there_is_nothing_to_delete(
         self, client, use_settings, db
@@ -243,10 +338,58 @@ class TestSessionInterrupted:
         page = parse(client.get(PAGE))
         assert "nothing is stored on the server" in page.text("interrupt-note")
         assert not page.has_id("interrupt-form")
-        assert client.post(INTERRUPT).status_code == 302
-
-    def test_a_visitor_without_a_session_is_sent_back(self, db):
-        client = Client()
         response = client.post(INTERRUPT)
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == PAGE + "#demo"
+
+    def test_a_first_visit_gets_the_result_too(self, db):
+        """No session yet: the experiment needs none of yours."""
+        client = Client()
+        response = client.post(INTERRUPT)
+        assert response["Location"] == PAGE + "#interrupt-result"
+        assert parse(client.get(PAGE)).text("interrupt-status") == "400 Bad Request"
+
+
+# --- Every step lands on the demo -----------------------------------------------
+
+
+class TestLandingOnTheDemo:
+    @pytest.mark.parametrize(
+        ("url", "data", "anchor"),
+        [
+            (ADD, {}, "#demo"),
+            (ADD_ATOMIC, {}, "#demo"),
+            (RESET, {}, "#demo"),
+            (RACE, {"parallel": "2", "cart": "counter"}, "#race-results"),
+            (INTERRUPT, {}, "#interrupt-result"),
+        ],
+        ids=["add", "add-atomic", "reset", "race", "interrupt"],
+    )
+    def test_every_step_redirects_to_the_demo_or_its_result(
+        self, client, db, url, data, anchor
+    ):
+        client.get(PAGE)
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"] == "/lessons/concurrency/" + anchor
+        page = parse(client.get(PAGE))
+        assert page.has_id(anchor[1:])
+
+    def test_every_form_lands_on_an_anchor_of_the_demo(self, client, db):
+        client.get(PAGE)
+        client.post(INTERRUPT)
+        page = parse(client.get(PAGE))
+        demo = page.by_id("demo")
+        forms = demo.find_all("form")
+        assert len(forms) == 5
+        for form in forms:
+            _, _, anchor = form["action"].partition("#")
+            target = page.by_id(anchor)
+            assert target is demo or demo in target.parents, form["action"]
+
+    def test_a_refused_race_opens_at_the_race_form(self, client, db):
+        response = client.post(RACE, {"parallel": "1", "cart": "session"})
+        assert response.status_code == 200
+        form = parse(response).by_id("race-form")
+        assert form["action"].endswith("#race-form")
+        assert form.select(".errorlist")

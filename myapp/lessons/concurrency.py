@@ -11,10 +11,14 @@ from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import (
     SessionStore as SignedCookieStore,
 )
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.handlers.exception import response_for_exception
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -23,7 +27,7 @@ from myapp.models import CartCounter
 CART_KEY = "concurrency_cart"  # the naive count, inside the session
 CART_ID_KEY = "concurrency_cart_id"  # names this browser's CartCounter row
 RACE_KEY = "concurrency_races"  # the last race of each cart, for the page
-INTERRUPTED_KEY = "concurrency_interrupted"  # written after the session is gone
+INTERRUPTED_KEY = "concurrency_interrupted"  # what the interrupted request got
 
 # Stands for the work a real view does between loading the session and the
 # response (queries, templates): the session is read at the start of that
@@ -168,6 +172,7 @@ def render_page(request, race_form=None):
         "race_window": RACE_WINDOW,
         "max_parallel": MAX_PARALLEL,
         "signed_cookies": isinstance(request.session, SignedCookieStore),
+        "interrupted": request.session.get(INTERRUPTED_KEY),
     }
     return render_lesson(request, "concurrency", context)
 
@@ -184,14 +189,14 @@ def page(request):
 def add_to_session_cart(request):
     """One add to the session cart: correct alone, lossy in parallel."""
     add_one_naively(request.session)
-    return redirect("myapp:concurrency")
+    return back_to("demo")
 
 
 @require_POST
 def add_to_counter(request):
     """One add to the counter: the session is only read, never saved."""
     add_one_atomically(cart_id(request.session))
-    return redirect("myapp:concurrency")
+    return back_to("demo")
 
 
 @require_POST
@@ -217,7 +222,7 @@ def race(request):
         "seconds": round(time.monotonic() - started, 2),
     }
     request.session[RACE_KEY] = races  # a new value: the session is modified
-    return redirect("myapp:concurrency")
+    return back_to("race-results")
 
 
 @require_POST
@@ -225,22 +230,68 @@ def reset(request):
     """Empty both carts."""
     request.session.pop(CART_KEY, None)
     CartCounter.objects.filter(cart_id=request.session.get(CART_ID_KEY)).delete()
-    return redirect("myapp:concurrency")
+    return back_to("demo")
+
+
+# What the slow request needs of the real one (Django's debug page reads them).
+SLOW_REQUEST_META = ("SERVER_NAME", "SERVER_PORT", "REMOTE_ADDR")
+
+
+def interrupted_request(request):
+    """Two requests of one browser, played on a fresh session of the running
+    engine: a slow one that changes the session, and a logout in another tab
+    that deletes it meanwhile. What comes back is what the browser would get.
+
+    The slow request goes through Django's own SessionMiddleware, and its
+    error through Django's own handler (response_for_exception, what Django
+    wraps every middleware in). Your own session is not touched.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    experiment = store_class()
+    experiment[CART_KEY] = 1
+    experiment.save()
+    key = experiment.session_key
+
+    def slow_view(slow):
+        count = slow.session.get(CART_KEY, 0)  # loads the session
+        store_class(key).delete()  # meanwhile: a logout in another tab
+        slow.session[CART_KEY] = count + 1  # then this request changes it
+        return HttpResponse()
+
+    slow = HttpRequest()
+    slow.method, slow.path, slow.path_info = "POST", request.path, request.path_info
+    slow.META = {name: request.META.get(name, "") for name in SLOW_REQUEST_META}
+    slow.COOKIES[settings.SESSION_COOKIE_NAME] = key
+    try:
+        response = SessionMiddleware(slow_view)(slow)
+        error = None
+    except SessionInterrupted as interrupted:
+        error = interrupted
+        response = response_for_exception(slow, interrupted)
+    result = {
+        "error": type(error).__name__ if error else None,
+        "message": str(error) if error else None,
+        "status": response.status_code,
+        "set_cookie": settings.SESSION_COOKIE_NAME in response.cookies,
+        "brought_back": store_class().exists(key),
+    }
+    store_class().delete(key)  # whatever happened, the experiment leaves nothing
+    return result
 
 
 @require_POST
 def interrupt(request):
-    """Delete this request's own stored session, as a logout in another tab
-    would, then change the session: its save raises UpdateError, and
-    SessionMiddleware answers 400 (SessionInterrupted)."""
-    # Load first, as any request that uses its session has by now.
-    request.session.get(INTERRUPTED_KEY)
-    session_key = request.session.session_key
-    if session_key is None or isinstance(request.session, SignedCookieStore):
-        return redirect("myapp:concurrency")  # nothing stored to delete
-    type(request.session)(session_key).delete()  # "another request"
-    request.session[INTERRUPTED_KEY] = True
-    return redirect("myapp:concurrency")  # never sent: the save fails first
+    """Show what a request gets when its session is deleted while it runs:
+    SessionMiddleware's save raises SessionInterrupted, and Django answers 400."""
+    if isinstance(request.session, SignedCookieStore):
+        return back_to("demo")  # nothing stored on the server to delete
+    request.session[INTERRUPTED_KEY] = interrupted_request(request)
+    return back_to("interrupt-result")
+
+
+def back_to(anchor):
+    """Every demo step ends on the demo, or on the result it produced."""
+    return redirect(reverse("myapp:concurrency") + "#" + anchor)
 
 
 SHOWN = (
@@ -251,7 +302,13 @@ SHOWN = (
     add_to_counter,
     race_session_cart,
     interrupt,
+    interrupted_request,
 )
+
+NOT_SHOWN = {
+    race: "The race form's checks and bookkeeping; the race itself is shown.",
+    reset: "It only deletes both carts, so the demo can start again.",
+}
 
 urlpatterns = [
     # ex: /lessons/concurrency/
@@ -264,6 +321,6 @@ urlpatterns = [
     path("race/", race, name="concurrency-race"),
     # ex: /lessons/concurrency/reset/ (POST)
     path("reset/", reset, name="concurrency-reset"),
-    # ex: /lessons/concurrency/interrupt/ (POST): answers 400
+    # ex: /lessons/concurrency/interrupt/ (POST)
     path("interrupt/", interrupt, name="concurrency-interrupt"),
 ]
