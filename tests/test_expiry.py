@@ -1,26 +1,36 @@
 """Lesson 10: expiry from the last change, set_expiry() and clearsessions."""
 
+import importlib
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import global_settings, settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.backends.signed_cookies import (
     SessionStore as SignedCookieStore,
 )
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from myapp.lessons.expiry import EXPIRY_KEY, SAVED_AT_KEY, next_midnight
+from myapp.lessons.expiry import SAVED_AT_KEY
+from tests.conftest import forget_file_storage_path
 from tests.html import parse
 
 PAGE = reverse("myapp:expiry")
 SET = reverse("myapp:expiry-set")
 TWO_WEEKS = 60 * 60 * 24 * 14
+EXPIRY_KEY = "_session_expiry"  # Django's reserved key for set_expiry()
+
+# A fixed "now" for the datetime button, and the midnight that follows it:
+# 8 h 50 min 34 s, or 31834 seconds, later.
+FROZEN_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+NEXT_MIDNIGHT = datetime(2026, 3, 15, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -47,6 +57,12 @@ def clock(monkeypatch):
     return moved
 
 
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """timezone.now() answers FROZEN_NOW, so the expiry can be written down."""
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
+
+
 def session_cookie(response):
     return response.cookies.get(settings.SESSION_COOKIE_NAME)
 
@@ -56,7 +72,7 @@ def choose(client, choice):
     client.get(PAGE)
     response = client.post(SET, {"choice": choice})
     assert response.status_code == 302
-    assert response["Location"] == PAGE
+    assert response["Location"] == PAGE + "#demo"
     return response
 
 
@@ -118,12 +134,12 @@ class TestSetExpiry:
         assert moment <= timezone.now() + timedelta(minutes=10)
         assert 595 <= cookie["max-age"] <= 600
 
-    def test_a_datetime_is_stored_as_that_moment(self, client, engine):
+    def test_a_datetime_is_stored_as_that_moment(self, client, engine, frozen_now):
+        """Pressed at 15:09:26 UTC: the coming midnight, stored as an ISO
+        string, and a Max-Age of the 31834 seconds left until then."""
         cookie = session_cookie(choose(client, "datetime"))
-        midnight = next_midnight()
-        assert client.session[EXPIRY_KEY] == midnight.isoformat()
-        seconds_left = (midnight - timezone.now()).total_seconds()
-        assert abs(cookie["max-age"] - seconds_left) <= 2
+        assert client.session[EXPIRY_KEY] == "2026-03-15T00:00:00+00:00"
+        assert cookie["max-age"] == 31834
 
     def test_none_goes_back_to_the_settings(self, client, engine):
         choose(client, "seconds")
@@ -153,21 +169,19 @@ class TestExpiryMethods:
         """The age is the integer itself; the date counts it from modification."""
         session = SessionStore()
         session.set_expiry(300)
-        earlier = timezone.now() - timedelta(seconds=100)
-        assert session.get_expiry_age(modification=earlier) == 300
-        assert session.get_expiry_date(modification=earlier) == earlier + timedelta(
-            seconds=300
+        saved = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+        assert session.get_expiry_age(modification=saved) == 300
+        assert session.get_expiry_date(modification=saved) == datetime(
+            2026, 3, 14, 12, 5, tzinfo=UTC
         )
 
     def test_a_fixed_moment_is_counted_from_modification(self):
+        """100 seconds from the save to the fixed moment."""
         session = SessionStore()
-        moment = next_midnight()
-        session.set_expiry(moment)
-        earlier = timezone.now() - timedelta(seconds=100)
-        assert session.get_expiry_date(modification=earlier) == moment
-        assert session.get_expiry_age(modification=earlier) == int(
-            (moment - earlier).total_seconds()
-        )
+        session.set_expiry(NEXT_MIDNIGHT)
+        saved = datetime(2026, 3, 14, 23, 58, 20, tzinfo=UTC)
+        assert session.get_expiry_date(modification=saved) == NEXT_MIDNIGHT
+        assert session.get_expiry_age(modification=saved) == 100
 
     def test_the_expiry_keyword_does_not_load_the_session(self):
         """An unknown key, and no database: the session is never read."""
@@ -186,6 +200,52 @@ class TestExpiryMethods:
         session.set_expiry(None)
         assert session.modified is True
         assert EXPIRY_KEY not in session
+
+
+class TestWhichEnginesPassExpiry:
+    """Lesson 10 says only the file and cached_db engines pass expiry=."""
+
+    @pytest.mark.parametrize(
+        ("engine_name", "passes_expiry"),
+        [
+            ("db", False),
+            ("file", True),
+            ("cache", False),
+            ("cached_db", True),
+            ("signed_cookies", False),
+        ],
+    )
+    def test_only_file_and_cached_db_pass_expiry(
+        self, engine_name, passes_expiry, monkeypatch, settings, tmp_path, db
+    ):
+        """A save, then a load by a fresh store (cached_db from its row, the
+        cache emptied): does the engine ever pass expiry=?"""
+        settings.SESSION_FILE_PATH = str(tmp_path)
+        forget_file_storage_path()
+        keywords = []
+        for method in ("get_expiry_age", "get_expiry_date"):
+            real = getattr(SessionBase, method)
+
+            def spy(self, _real=real, **kwargs):
+                keywords.append(set(kwargs))
+                return _real(self, **kwargs)
+
+            monkeypatch.setattr(SessionBase, method, spy)
+        module = f"django.contrib.sessions.backends.{engine_name}"
+        store = importlib.import_module(module).SessionStore
+        session = store()
+        session["kept"] = True
+        session.save()
+        if engine_name == "cached_db":
+            caches[settings.SESSION_CACHE_ALIAS].clear()  # read the row, not the copy
+        assert store(session.session_key).load() == {"kept": True}
+        forget_file_storage_path()
+        assert any("expiry" in used for used in keywords) is passes_expiry
+
+    def test_the_page_names_the_two_engines(self, client, db):
+        text = parse(client.get(PAGE)).text("deeper-expiry-methods")
+        assert "only two pass expiry=" in text
+        assert "The db, cache and signed_cookies engines never pass it" in text
 
 
 class TestCountdown:
@@ -385,3 +445,16 @@ class TestClearsessions:
         client.get("/ssession")
         call_command("clearsessions")
         assert client.session["sname"] == "irfan"
+
+
+class TestLessonPage:
+    def test_the_form_lands_on_the_demo(self, client, db):
+        """Pressed or refused, the answer comes back to #demo."""
+        forms = parse(client.get(PAGE)).forms()
+        assert [form["action"] for form in forms] == [SET + "#demo"]
+
+    def test_the_page_names_no_seed_tutorial(self, client, db):
+        """The shown settings file and the text say "a popular tutorial"."""
+        text = parse(client.get(PAGE)).text()
+        assert "seed" not in text.lower()
+        assert "a popular tutorial" in text

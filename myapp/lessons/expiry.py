@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -137,7 +137,7 @@ def set_expiry(request):
         return lesson_page(request, form)
     request.session.set_expiry(form.expiry())
     request.session[SAVED_AT_KEY] = timezone.now().isoformat()
-    return redirect("myapp:expiry")
+    return redirect(reverse("myapp:expiry") + "#demo")
 
 
 SHOWN = (

@@ -1,4 +1,4 @@
-"""Expiry settings on the db engine: one hour, as in the seed tutorial.
+"""Expiry settings on the db engine: one hour, as in a popular tutorial.
 
 Run with ``make run ENGINE=expiry``; change the values below to try each policy.
 """
