@@ -4,6 +4,7 @@ import logging
 import threading
 
 import pytest
+from debug_toolbar.panels.request import RequestPanel
 from django.conf import settings
 from django.urls import reverse
 
@@ -43,7 +44,7 @@ def corrupted_warnings(caplog):
 
 
 def start(client):
-    """A learner with data in the session: seed 000's two values."""
+    """A learner with data in the session: lesson 3's two values."""
     client.get(PAGE)
     client.get("/ssession")
     return client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -52,7 +53,7 @@ def start(client):
 def corrupt(client, cause):
     response = client.post(CORRUPT, {"cause": cause, "understood": "on"})
     assert response.status_code == 302
-    assert response["Location"] == CHECK
+    assert response["Location"] == "/lessons/debugging/check/#check-result"
     return response
 
 
@@ -104,6 +105,20 @@ class TestCorruptedRecord:
         assert "debugging" in session[PROGRESS_KEY]["done"]
         assert "sname" not in session  # the old data did not come back
         assert not corrupted_warnings(caplog)
+
+    def test_each_step_lands_on_its_result(self, client, signing_engine):
+        """Corrupt lands on the check's result, which links back to the demo;
+        recovering lands on the note that says it worked."""
+        start(client)
+        corrupt(client, "tampered")
+        page = parse(client.get(CHECK))
+        assert page.has_id("check-result")
+        assert page.by_id("back-to-demo")["href"] == "/lessons/debugging/#demo"
+        response = client.post(RECOVER)
+        assert response["Location"] == "/lessons/debugging/#recovered"
+        assert "your session has a good record again" in parse(client.get(PAGE)).text(
+            "recovered"
+        )
 
     def test_secret_key_fallbacks_keep_old_sessions(
         self, client, signing_engine, caplog, settings
@@ -244,6 +259,71 @@ class TestForm:
     def test_corrupt_and_recover_are_post_only(self, client, db):
         assert client.get(CORRUPT).status_code == 405
         assert client.get(RECOVER).status_code == 405
+
+
+class TestPage:
+    def test_every_demo_form_lands_on_the_demo(self, client, signing_engine):
+        """The corrupt form, and the recover form on the check page, post to #demo."""
+        start(client)
+        actions = [form["action"] for form in parse(client.get(PAGE)).forms()]
+        assert "/lessons/debugging/corrupt/#demo" in actions
+        corrupt(client, "renamed")
+        actions = [form["action"] for form in parse(client.get(CHECK)).forms()]
+        assert "/lessons/debugging/recover/#demo" in actions
+
+    def test_the_page_names_no_seed_tutorial(self, client, db):
+        assert "seed" not in parse(client.get(PAGE)).text("lesson-debugging").lower()
+
+
+class ToolbarStandIn:
+    """What the Request panel needs of a toolbar: a place to keep its stats.
+    The toolbar app is not installed while tests run."""
+
+    def __init__(self, request):
+        self.request = request
+        self.request_id = None
+        self.stats = {}
+        self.store = self
+
+    def save_panel(self, request_id, panel_id, stats):
+        pass
+
+
+class TestToolbarRequestPanel:
+    """django-debug-toolbar's Request panel, fed a real request of this site."""
+
+    STARS = "********************"
+
+    def panel_stats(self, response):
+        request = response.wsgi_request
+        panel = RequestPanel(ToolbarStandIn(request), lambda request: response)
+        panel.generate_stats(request, response)
+        stats = panel.get_stats()
+        return dict(stats["cookies"]["list"]), dict(stats["session"]["list"])
+
+    def test_secret_looking_names_show_as_stars(self, client, db, django_user_model):
+        """sessionid, csrftoken and the _auth_user_* keys are hidden; other
+        keys show their value."""
+        user = django_user_model.objects.create_user("ada", password="tea-and-cake-42")
+        client.force_login(user)
+        client.get(PAGE)  # the page has a form: the client gets a csrftoken
+        cookies, session = self.panel_stats(client.get(PAGE))
+        assert cookies == {"csrftoken": self.STARS, "sessionid": self.STARS}
+        assert session == {
+            "_auth_user_backend": self.STARS,
+            "_auth_user_hash": self.STARS,
+            "_auth_user_id": self.STARS,
+            "course_progress": {"opened": ["debugging"], "done": []},
+        }
+
+    def test_keys_inside_a_dictionary_are_hidden_too(self, client, db):
+        """Lesson 22's findings: key_before_save and key_after_save are hidden."""
+        client.post(reverse("myapp:testing-sessions-run"))
+        _, session = self.panel_stats(client.get(PAGE))
+        findings = session["testing_findings"]
+        assert findings["key_before_save"] == self.STARS
+        assert findings["key_after_save"] == self.STARS
+        assert findings["factory_has_session"] is False
 
 
 class TestCheck:

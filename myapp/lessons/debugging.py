@@ -15,7 +15,7 @@ from django.contrib.sessions.backends.signed_cookies import (
 from django.core import signing
 from django.core.cache import caches
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -158,6 +158,7 @@ def lesson_page(request, form, check=None):
             "toolbar_enabled": settings.DEBUG_TOOLBAR,
             "engine": engine_label(),
             "cookie_is_record": isinstance(request.session, SignedCookieStore),
+            "recovered_at": request.session.get(RECOVERED_KEY),
         },
     )
 
@@ -190,7 +191,7 @@ def corrupt(request):
         )
         return lesson_page(request, form)
     damaged = corrupted(session, data, form.cleaned_data["cause"])
-    response = redirect("myapp:debugging-check")
+    response = redirect(reverse("myapp:debugging-check") + "#check-result")
     if isinstance(session, SignedCookieStore):
         response.set_cookie(
             settings.SESSION_COOKIE_NAME,
@@ -235,7 +236,7 @@ def check(request):
 def recover(request):
     """Write into the fresh session: the save replaces the damaged record."""
     request.session[RECOVERED_KEY] = timezone.now().isoformat(timespec="seconds")
-    return redirect("myapp:debugging")
+    return redirect(reverse("myapp:debugging") + "#recovered")
 
 
 SHOWN = (
