@@ -209,6 +209,7 @@ class TestCacheEngine:
 
 class TestForm:
     def test_without_confirmation_nothing_changes(self, client, signing_engine, caplog):
+        """Without the box ticked: a form error, and the session loads intact."""
         start(client)
         response = client.post(CORRUPT, {"cause": "tampered"})
         assert response.status_code == 200
@@ -231,6 +232,7 @@ class TestForm:
         assert dict(client.session.items()) == before
 
     def test_without_a_session_there_is_nothing_to_corrupt(self, client, engine):
+        """A visitor with no stored session gets a form error and no cookie."""
         response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
         assert response.status_code == 200
         assert parse(response).field_errors()
@@ -249,6 +251,7 @@ class TestForm:
         assert not client.session.__class__().exists(unknown)
 
     def test_save_every_request_would_undo_it(self, client, signing_engine, settings):
+        """With SESSION_SAVE_EVERY_REQUEST the demo refuses, and says why."""
         settings.SESSION_SAVE_EVERY_REQUEST = True
         start(client)
         response = client.post(CORRUPT, {"cause": "tampered", "understood": "on"})
@@ -257,6 +260,7 @@ class TestForm:
         assert client.session["sname"] == "irfan"
 
     def test_corrupt_and_recover_are_post_only(self, client, db):
+        """A GET changes nothing: 405 for both."""
         assert client.get(CORRUPT).status_code == 405
         assert client.get(RECOVER).status_code == 405
 
@@ -272,6 +276,7 @@ class TestPage:
         assert "/lessons/debugging/recover/#demo" in actions
 
     def test_the_page_names_no_seed_tutorial(self, client, db):
+        """Nothing on the page refers to an unexplained "seed" tutorial."""
         assert "seed" not in parse(client.get(PAGE)).text("lesson-debugging").lower()
 
 
@@ -330,6 +335,7 @@ class TestCheck:
     def test_an_intact_session_loads_without_warnings(
         self, client, signing_engine, caplog
     ):
+        """An undamaged session: no warning, its data shown, "loaded intact"."""
         start(client)
         caplog.clear()
         page = parse(client.get(CHECK))
