@@ -116,6 +116,14 @@ class TestLessonPage:
             "Your session holds sname = irfan and semail = irfan@example.com ."
         )
 
+    def test_the_demo_offers_the_forget_button_once_values_are_stored(self, client, db):
+        """Someone who opened /ssession first can start over from the demo."""
+        assert not parse(client.get(PAGE)).has_id("forget-form")
+        client.get("/ssession")
+        form = parse(client.get(PAGE)).by_id("forget-form")
+        assert form["action"] == FORGET + "#demo"
+        assert form["method"] == "post"
+
     def test_gsession_offers_the_forget_button_once_values_are_stored(self, client, db):
         """Where the values are shown, a POST button forgets them and lands on
         the lesson's #demo; with nothing stored there is nothing to forget."""
