@@ -81,7 +81,7 @@ class TestFixation:
 
         response = client.post(LOGIN)
         assert response.status_code == 302
-        assert response["Location"] == PAGE
+        assert response["Location"] == f"{PAGE}#fixation-result"
         new_key = session_cookie(client)
         assert new_key != old_key
         store = store_class()
@@ -119,23 +119,79 @@ class TestFixation:
         assert store_class()(old_key).load()[DEMO_USER_KEY] == "learner"
         assert client.session[FIXATION_KEY]["old_key_exists"] is True
 
+    @pytest.mark.parametrize("login", [LOGIN, LOGIN_WITHOUT_CYCLE])
     def test_signed_cookies_old_value_loads_but_without_the_login(
-        self, client, use_settings, db
+        self, client, use_settings, db, login
     ):
-        """No record to delete: the old cookie still loads what it held."""
+        """No record to delete: the old cookie still loads what it held, which
+        is not the login, with or without cycle_key(). The verdict says a
+        planted cookie gains nothing, not that it has the session."""
         use_settings("cookies")
         client.get(PAGE)
         old_value = session_cookie(client)
-        client.post(LOGIN)
+        client.post(login)
         assert session_cookie(client) != old_value
         old_data = store_class()(old_value).load()
         assert "course_progress" in old_data
         assert DEMO_USER_KEY not in old_data
-        assert "still loads keys" in parse(client.get(PAGE)).text("fixation-old-loads")
+        verdict = parse(client.get(PAGE)).text("fixation-old-loads")
+        assert "still loads keys" in verdict
+        assert "without the login: a planted cookie gains nothing" in verdict
+        assert "whoever holds the old key has the session" not in verdict
+
+    def test_signed_cookies_old_value_keeps_an_earlier_login(
+        self, client, use_settings, db
+    ):
+        """Log in twice: the value from between the logins holds the first
+        login, and nothing revokes it."""
+        use_settings("cookies")
+        client.get(PAGE)
+        client.post(LOGIN)
+        between = session_cookie(client)
+        client.post(LOGIN)
+        assert store_class()(between).load()[DEMO_USER_KEY] == "learner"
+        verdict = parse(client.get(PAGE)).text("fixation-old-loads")
+        assert "an earlier demo login included" in verdict
+        assert "never revoked" in verdict
+
+    def test_server_engine_verdict_without_cycle(self, client, server_engine):
+        client.get(PAGE)
+        client.post(LOGIN_WITHOUT_CYCLE)
+        verdict = parse(client.get(PAGE)).text("fixation-old-loads")
+        assert verdict.endswith("whoever holds the old key has the session")
+
+    def test_login_without_cycle_lands_on_the_result(self, client, db):
+        response = client.post(LOGIN_WITHOUT_CYCLE)
+        assert response["Location"] == f"{PAGE}#fixation-result"
 
     def test_login_is_post_only(self, client, db):
         assert client.get(LOGIN).status_code == 405
         assert client.get(LOGIN_WITHOUT_CYCLE).status_code == 405
+
+
+class TestDemoForms:
+    def test_every_form_lands_on_its_own_demo(self, client, db):
+        """A form's action carries the anchor of its demo, so a page that
+        answers the POST itself (a form error) opens there too."""
+        page = parse(client.get(PAGE))
+        actions = {form["action"] for form in page.select("#demo form")}
+        assert actions == {
+            f"{LOGIN}#demo-fixation",
+            f"{LOGIN_WITHOUT_CYCLE}#demo-fixation",
+            f"{TAMPER}#demo-tamper",
+            f"{REPLAY}#demo-replay",
+        }
+        for anchor in ("demo-fixation", "demo-tamper", "demo-replay"):
+            assert page.has_id(anchor)
+
+    def test_every_result_anchor_exists_after_its_demo(self, client, db):
+        client.post(LOGIN)
+        client.post(REPLAY)
+        sample = parse(client.get(PAGE)).by_id("id_value").get_text().strip()
+        client.post(TAMPER, {"value": sample})
+        page = parse(client.get(PAGE))
+        for anchor in ("fixation-result", "tamper-result", "replay-result"):
+            assert page.has_id(anchor)
 
 
 class TestCookieFlags:
@@ -234,6 +290,7 @@ class TestSignedCookies:
         sample = page.by_id("id_value").get_text().strip()
         response = client.post(TAMPER, {"value": sample})
         assert response.status_code == 302
+        assert response["Location"] == f"{PAGE}#tamper-result"
         assert client.session[TAMPER_KEY] == {
             "refused": None,
             "loaded_keys": sorted(SAMPLE_DATA),
@@ -331,6 +388,7 @@ class TestReplay:
     def test_demo_replays_the_signed_copy_but_not_the_db_one(self, client, db):
         response = client.post(REPLAY)
         assert response.status_code == 302
+        assert response["Location"] == f"{PAGE}#replay-result"
         result = client.session[REPLAY_KEY]
         assert result["signed_cookies"]["still_valid"] is True
         assert result["signed_cookies"]["loads"] == '{"security_user": "learner"}'
@@ -537,6 +595,7 @@ class TestInABrowser:
             "the old key is worthless"
             in page.locator("#fixation-old-loads").inner_text()
         )
+        assert page.url == f"{site}{PAGE}#fixation-result"
         context.close()
 
     def test_nothing_overflows_a_phone_screen(self, browser_and_site):

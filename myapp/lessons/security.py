@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.signed_cookies import (
 )
 from django.core import checks, signing
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from myapp.course import render_lesson
@@ -64,12 +64,17 @@ def record_fixation(request, key_before, cycled):
     """Keep, for the page, what became of the key the browser had before login."""
     store = type(request.session)
     old = store(key_before) if key_before else None
+    # Loading a dead key gives an empty session; a live one, its data.
+    old_data = old.load() if old else {}
     request.session[FIXATION_KEY] = {
         "cycled": cycled,
         "before": fingerprint(key_before),
-        # Loading a dead key gives an empty session; a live one, its data.
-        "old_key_loads": sorted(old.load()) if old else [],
+        "old_key_loads": sorted(old_data),
         "old_key_exists": old.exists(key_before) if old else False,
+        # A signed cookie is its own data: the old value holds what it held
+        # before this login, so it carries a login only from an earlier one.
+        "signed": isinstance(request.session, SignedCookieStore),
+        "old_has_login": DEMO_USER_KEY in old_data,
     }
 
 
@@ -83,7 +88,7 @@ def login_with_cycle(request):
     request.session.cycle_key()
     request.session[DEMO_USER_KEY] = "learner"
     record_fixation(request, key_before, cycled=True)
-    return redirect("myapp:security")
+    return redirect(reverse("myapp:security") + "#fixation-result")
 
 
 @require_POST
@@ -92,7 +97,7 @@ def login_without_cycle(request):
     key_before = request.session.session_key
     request.session[DEMO_USER_KEY] = "learner"
     record_fixation(request, key_before, cycled=False)
-    return redirect("myapp:security")
+    return redirect(reverse("myapp:security") + "#fixation-result")
 
 
 # --- Signed cookies ----------------------------------------------------------
@@ -160,7 +165,7 @@ def tamper(request):
         # Only the key names: only this lesson ever signs with its salt.
         "loaded_keys": sorted(data) if data else [],
     }
-    return redirect("myapp:security")
+    return redirect(reverse("myapp:security") + "#tamper-result")
 
 
 @require_POST
@@ -184,7 +189,7 @@ def replay(request):
             "loads": show(replayed),
         }
     request.session[REPLAY_KEY] = results
-    return redirect("myapp:security")
+    return redirect(reverse("myapp:security") + "#replay-result")
 
 
 # --- Key rotation ------------------------------------------------------------
