@@ -83,10 +83,10 @@ CASES = (
     Case("db", "SQLite, WAL, CONN_MAX_AGE=60"),
     Case("file", "one file per session"),
     Case("cache", "local-memory cache"),
-    Case("cached_db", "local-memory cache + SQLite"),
+    Case("cached_db", "local-memory cache + SQLite, Django's defaults"),
     Case("cookies", "the cookie itself"),
     Case("redis", "Redis", needs="redis"),
-    Case("redis_cached_db", "Redis + SQLite", needs="redis"),
+    Case("redis_cached_db", "Redis + SQLite, Django's defaults", needs="redis"),
     Case("postgres", "PostgreSQL", needs="postgres"),
 )
 CASES_BY_NAME = {case.settings: case for case in CASES}
@@ -129,9 +129,13 @@ def run(
     over_http=False,
     concurrency=4,
     workers=2,
+    note="",
     report=print,
 ):
-    """Measure each case in a process of its own; return one JSON-ready dict."""
+    """Measure each case in a process of its own; return one JSON-ready dict.
+
+    ``note`` is kept with the results: which run this is, and why it was made.
+    """
     options = {
         "requests": requests,
         "rounds": rounds,
@@ -152,6 +156,7 @@ def run(
     return {
         "schema": SCHEMA,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": note,
         "mode": "http" if over_http else "in-process",
         "machine": machine(),
         "python": platform.python_version(),
@@ -323,7 +328,8 @@ class SessionClient:
             start = time.perf_counter()
             body = self.get(path)
             latencies.append(time.perf_counter() - start)
-            found += body == b"found"
+            # The views answer "found" or "missing" on their first line.
+            found += body.partition(b"\n")[0] == b"found"
         return latencies, found
 
     def forget_session(self):
@@ -562,6 +568,8 @@ def check_results(data):
         for key in ("platform", "processor"):
             str(data["machine"][key])
         str(data["python"]), str(data["django"])
+        if not isinstance(data.get("note", ""), str):
+            raise ValueError("note is not text")
         for result in data["results"]:
             if result["settings"] not in CASES_BY_NAME:
                 raise ValueError(f"unknown case {result['settings']!r}")

@@ -13,13 +13,14 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.utils import ConnectionHandler
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from myapp import benchmark
 from myapp.lessons.performance import CART, CART_KEY
 from sitecore.settings import base as base_settings
+from sitecore.settings import cached_db as cached_db_settings
 from sitecore.settings import db as db_settings
+from sitecore.settings import redis_cached_db as redis_cached_db_settings
 from tests import services
 from tests.html import parse
 
@@ -56,6 +57,11 @@ def vary(response):
     return response.get("Vary", "")
 
 
+def verdict(response):
+    """The first line of a benchmark view's answer: what sessionbench counts."""
+    return response.content.decode().partition("\n")[0]
+
+
 # --- The three views --------------------------------------------------------
 
 
@@ -64,7 +70,7 @@ class TestNoSessionView:
         """Even with a stored session, no Set-Cookie and no Vary: Cookie."""
         client.get(reverse(VIEWS["write"]))
         response = client.get(reverse(VIEWS["baseline"]))
-        assert response.content == b"no session"
+        assert verdict(response) == "no session"
         assert settings.SESSION_COOKIE_NAME not in response.cookies
         assert "Cookie" not in vary(response)
 
@@ -72,14 +78,14 @@ class TestNoSessionView:
 class TestReadView:
     def test_a_new_visitor_has_nothing_to_read(self, client, engine):
         response = client.get(reverse(VIEWS["read"]))
-        assert response.content == b"missing"
+        assert verdict(response) == "missing"
         assert settings.SESSION_COOKIE_NAME not in response.cookies
 
     def test_reads_what_the_write_stored_and_saves_nothing(self, client, engine):
         """A read loads the session (Vary: Cookie) but sends no new cookie."""
         client.get(reverse(VIEWS["write"]))
         response = client.get(reverse(VIEWS["read"]))
-        assert response.content == b"found"
+        assert verdict(response) == "found"
         assert settings.SESSION_COOKIE_NAME not in response.cookies
         assert "Cookie" in vary(response)
 
@@ -87,7 +93,7 @@ class TestReadView:
 class TestWriteView:
     def test_stores_the_cart_in_the_session(self, client, engine):
         response = client.get(reverse(VIEWS["write"]))
-        assert response.content == b"missing"
+        assert verdict(response) == "missing"
         assert settings.SESSION_COOKIE_NAME in response.cookies
         assert client.session[CART_KEY] == CART
 
@@ -95,11 +101,44 @@ class TestWriteView:
         """Setting a key marks the session modified even with the same value."""
         client.get(reverse(VIEWS["write"]))
         again = client.get(reverse(VIEWS["write"]))
-        assert again.content == b"found"
+        assert verdict(again) == "found"
         assert settings.SESSION_COOKIE_NAME in again.cookies
 
     def test_is_get_only(self, client, db):
         assert client.post(reverse(VIEWS["write"])).status_code == 405
+
+
+class TestTheViewsExplainThemselves:
+    @pytest.mark.parametrize(
+        ("kind", "says"),
+        [
+            ("baseline", "'no session' view"),
+            ("read", "'read' view"),
+            ("write", "'write' view"),
+        ],
+    )
+    def test_a_person_who_opens_one_learns_what_it_is_and_the_way_back(
+        self, client, db, kind, says
+    ):
+        """Opened from the lesson, a benchmark view is no dead end: it says
+        which view it is and links back to the demo."""
+        response = client.get(reverse(VIEWS[kind]))
+        text = response.content.decode()
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert f"This is lesson 16's {says}" in text
+        assert "sessionbench" in text
+        assert text.rstrip().endswith(
+            "Back to lesson 16: http://testserver/lessons/performance/#demo"
+        )
+
+    def test_the_demo_links_to_all_three(self, client, db):
+        links = parse(client.get(reverse("myapp:performance"))).links()
+        for path in (
+            "/lessons/performance/bench/no-session/",
+            "/lessons/performance/bench/read/",
+            "/lessons/performance/bench/write/",
+        ):
+            assert path in links
 
 
 # --- The database tuning of sitecore/settings/db.py -------------------------
@@ -131,11 +170,49 @@ class TestDatabaseTuning:
         connection.close()
 
     def test_base_settings_keep_sqlites_rollback_journal(self, tmp_path):
+        """On a file never switched to WAL (each benchmark case gets one)."""
         connection = sqlite_connection(base_settings, tmp_path / "default.sqlite3")
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode")
             assert cursor.fetchone()[0] == "delete"
         connection.close()
+
+    @pytest.mark.parametrize(
+        "untuned", [base_settings, cached_db_settings], ids=["base", "cached_db"]
+    )
+    def test_a_file_switched_to_wal_stays_in_wal(self, tmp_path, untuned):
+        """WAL mode is kept in the database file: once db.py's connection has
+        switched it, a connection with Django's defaults uses WAL too."""
+        path = tmp_path / "shared.sqlite3"
+        tuned = sqlite_connection(db_settings, path)
+        tuned.ensure_connection()
+        tuned.close()
+        connection = sqlite_connection(untuned, path)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        connection.close()
+
+    def test_the_page_says_wal_stays_with_the_file(self, client, db):
+        text = parse(client.get(reverse("myapp:performance"))).text(
+            "performance-journal"
+        )
+        assert "On a file that was never switched to WAL" in text
+        assert "WAL mode is stored in the database file itself" in text
+
+    @pytest.mark.parametrize(
+        ("module", "name"),
+        [
+            (cached_db_settings, "cached_db"),
+            (redis_cached_db_settings, "redis_cached_db"),
+        ],
+    )
+    def test_cached_db_cases_say_they_run_on_djangos_defaults(self, module, name):
+        """Their writes are measured on untuned SQLite, and their label says so."""
+        database = module.DATABASES["default"]
+        assert database.get("CONN_MAX_AGE", 0) == 0
+        assert "init_command" not in database.get("OPTIONS", {})
+        assert benchmark.CASES_BY_NAME[name].store.endswith("SQLite, Django's defaults")
 
     def test_db_settings_keep_the_connection_after_a_request(self, tmp_path):
         """What request_finished does: CONN_MAX_AGE=60 keeps the connection,
@@ -159,8 +236,9 @@ def bench(tmp_path_factory):
     path = tmp_path_factory.mktemp("bench") / "latest.json"
     only = [word for name in MEASURED for word in ("--only", name)]
     output, progress = sessionbench(
-        "--requests", "3", "--rounds", "2", *only, "--json", str(path)
-    )
+        "--requests", "3", "--rounds", "2", *only, "--note", "A test run.",
+        "--json", str(path),
+    )  # fmt: skip
     return output, progress, json.loads(path.read_text())
 
 
@@ -182,6 +260,7 @@ class TestSessionbench:
         only = " ".join(f"--only {name}" for name in MEASURED)
         expected = f"python manage.py sessionbench --requests 3 --rounds 2 {only}"
         assert f"Reproduce: {expected}\n" in output
+        assert "Note: A test run.\n" in output
 
     def test_ratios_are_positive_and_match_the_json(self, bench):
         output, _, results = bench
@@ -217,6 +296,7 @@ class TestSessionbench:
         assert results["django"] == django.get_version()
         assert results["options"]["requests"] == 3
         assert results["options"]["rounds"] == 2
+        assert results["note"] == "A test run."
         for result in results["results"]:
             for kind in benchmark.KINDS:
                 stats = result[kind]
@@ -279,36 +359,46 @@ class TestSessionbenchOptions:
 # --- The lesson page --------------------------------------------------------
 
 
-def given_results(**ratios):
-    """A results file as sessionbench writes it, with these read/write ratios."""
+def given_results(**cases):
+    """A results file as sessionbench writes it. Each case is
+    (p50 ms without a session, (read ratio, read p50 ms), (write ratio,
+    write p50 ms)); every write found its session half the time."""
     results = []
-    for number, (name, (read, write)) in enumerate(ratios.items(), start=1):
-        case = benchmark.CASES_BY_NAME[name]
-
-        def stats(ratio, found=1.0, base=number):
-            return {
-                "requests_per_second": round(1000 * ratio, 1),
-                "p50_ms": round(base / ratio, 3),
-                "p99_ms": round(3 * base / ratio, 3),
-                "ratio": ratio,
-                "found": found,
-            }
-
-        baseline = stats(1.0)
-        del baseline["ratio"], baseline["found"]
+    for name, (
+        baseline_ms,
+        (read_ratio, read_ms),
+        (write_ratio, write_ms),
+    ) in cases.items():
         results.append(
             {
                 "settings": name,
-                "store": case.store,
+                "store": benchmark.CASES_BY_NAME[name].store,
                 "engine": "db" if name in ("base", "db") else name,
-                "baseline": baseline,
-                "read": stats(read),
-                "write": stats(write, found=0.5),
+                "baseline": {
+                    "requests_per_second": 1000.0,
+                    "p50_ms": baseline_ms,
+                    "p99_ms": 10.0,
+                },
+                "read": {
+                    "requests_per_second": 600.0,
+                    "p50_ms": read_ms,
+                    "p99_ms": 10.0,
+                    "ratio": read_ratio,
+                    "found": 1.0,
+                },
+                "write": {
+                    "requests_per_second": 300.0,
+                    "p50_ms": write_ms,
+                    "p99_ms": 10.0,
+                    "ratio": write_ratio,
+                    "found": 0.5,
+                },
             }
         )
     return {
         "schema": benchmark.SCHEMA,
         "date": "2030-01-02T03:04:05+00:00",
+        "note": "A run for the tests.",
         "mode": "http",
         "machine": {"platform": "Testix-1.0", "processor": "Abacus", "cpu_count": 7},
         "python": "3.99.0",
@@ -340,10 +430,19 @@ def bars_of(page):
     }
 
 
+def cells_of(page, row_id):
+    row = page.by_id(row_id)
+    return [" ".join(cell.get_text(" ").split()) for cell in row("th") + row("td")]
+
+
 class TestPage:
     def test_charts_a_bar_per_engine_and_view(self, client, db, latest):
         benchmark.write_results(
-            given_results(base=(0.25, 0.1), cookies=(0.9, 0.6)), latest
+            given_results(
+                base=(1.0, (0.25, 4.0), (0.1, 10.0)),
+                cookies=(1.0, (0.9, 1.1), (0.6, 1.5)),
+            ),
+            latest,
         )
         page = parse(client.get(reverse("myapp:performance")))
         bars = bars_of(page)
@@ -356,38 +455,54 @@ class TestPage:
         # Lengths are proportional to the ratios.
         per_unit = {float(b["width"]) / float(b["data-value"]) for b in bars.values()}
         assert max(per_unit) - min(per_unit) < 0.01 * max(per_unit)
+        labels = [t.get_text() for t in page.select("#performance-chart .bar-value")]
+        assert "read 0.25 (+3.00 ms)" in labels
+        assert "write 0.60 (+0.50 ms)" in labels
 
     def test_a_ratio_above_one_stretches_the_axis(self, client, db, latest):
-        benchmark.write_results(given_results(cache=(1.3, 0.8)), latest)
+        benchmark.write_results(
+            given_results(cache=(1.0, (1.3, 0.9), (0.8, 1.2))), latest
+        )
         page = parse(client.get(reverse("myapp:performance")))
         ticks = [t.get_text() for t in page.select("#performance-chart .tick-label")]
         assert ticks[-1] == "1.50"
 
-    def test_table_numbers_match_the_file(self, client, db, latest):
-        given = given_results(db=(0.5, 0.2), file=(0.7, 0.3))
-        benchmark.write_results(given, latest)
+    def test_the_chart_says_it_scrolls_on_a_phone(self, client, db):
         page = parse(client.get(reverse("myapp:performance")))
-        for result in given["results"]:
-            cells = [
-                cell.get_text(strip=True)
-                for cell in page.by_id(
-                    f"performance-row-{result['settings']}"
-                ).find_all(["th", "td"])
-            ]
-            assert cells == [
-                result["settings"],
-                result["engine"],
-                result["store"],
-                floatformat(result["read"]["ratio"], 2),
-                floatformat(result["write"]["ratio"], 2),
-                floatformat(result["baseline"]["p50_ms"], 2),
-                floatformat(result["read"]["p50_ms"], 2),
-                floatformat(result["write"]["p50_ms"], 2),
-                "100% / 50%",
-            ]
+        assert "scroll it sideways" in page.text("performance-chart-scrolls")
+
+    def test_table_gives_each_ratio_with_the_milliseconds_added(
+        self, client, db, latest
+    ):
+        benchmark.write_results(
+            given_results(
+                db=(0.5, (0.5, 0.92), (0.2, 2.5)),
+                file=(0.25, (0.7, 0.35), (0.3, 0.8)),
+            ),
+            latest,
+        )
+        page = parse(client.get(reverse("myapp:performance")))
+        assert cells_of(page, "performance-row-db") == [
+            "db",
+            "db",
+            "SQLite, WAL, CONN_MAX_AGE=60",
+            "0.50 (+0.42 ms)",
+            "0.20 (+2.00 ms)",
+            "0.50",
+            "100% / 50%",
+        ]
+        assert cells_of(page, "performance-row-file") == [
+            "file",
+            "file",
+            "one file per session",
+            "0.70 (+0.10 ms)",
+            "0.30 (+0.55 ms)",
+            "0.25",
+            "100% / 50%",
+        ]
 
     def test_found_column_only_when_a_session_went_missing(self, client, db, latest):
-        given = given_results(db=(0.5, 0.2))
+        given = given_results(db=(0.5, (0.5, 1.0), (0.2, 2.5)))
         benchmark.write_results(given, latest)
         page = parse(client.get(reverse("myapp:performance")))
         assert "Session found" in page.text("performance-table")
@@ -399,9 +514,10 @@ class TestPage:
         assert not page.has_id("performance-found")
 
     def test_says_which_run_it_shows(self, client, db, latest):
-        benchmark.write_results(given_results(db=(0.5, 0.2)), latest)
+        benchmark.write_results(given_results(db=(0.5, (0.5, 1.0), (0.2, 2.5))), latest)
         page = parse(client.get(reverse("myapp:performance")))
         assert "The latest run on this machine" in page.text("performance-source")
+        assert page.text("performance-note") == "A run for the tests."
         machine = page.text("performance-machine")
         assert (
             "2030-01-02T03:04:05+00:00, http, 11 requests per view × 3 rounds"
@@ -418,7 +534,7 @@ class TestPage:
         )
 
     def test_chart_is_labelled_for_screen_readers(self, client, db, latest):
-        benchmark.write_results(given_results(db=(0.5, 0.2)), latest)
+        benchmark.write_results(given_results(db=(0.5, (0.5, 1.0), (0.2, 2.5))), latest)
         page = parse(client.get(reverse("myapp:performance")))
         chart = page.by_id("performance-chart")
         assert chart["role"] == "img"
@@ -426,16 +542,19 @@ class TestPage:
             assert page.text(label_id)
 
     def test_without_a_run_it_shows_the_reference(self, client, db, latest):
-        reference = benchmark.read_results(benchmark.REFERENCE_RESULTS)
+        reference = json.loads(benchmark.REFERENCE_RESULTS.read_text())
         page = parse(client.get(reverse("myapp:performance")))
         assert "The reference run" in page.text("performance-source")
         assert reference["date"] in page.text("performance-machine")
-        shown = {(key, bar["data-value"]) for key, bar in bars_of(page).items()}
-        assert shown == {
-            ((result["settings"], kind), floatformat(result[kind]["ratio"], 2))
+        bars = bars_of(page)
+        expected = {
+            (result["settings"], kind): result[kind]["ratio"]
             for result in reference["results"]
             for kind in ("read", "write")
         }
+        assert set(bars) == set(expected)
+        for key, ratio in expected.items():
+            assert abs(float(bars[key]["data-value"]) - ratio) <= 0.005 + 1e-9
 
     @pytest.mark.parametrize(
         "content", ["{not json", '{"schema": 1}', json.dumps({"schema": 99})]
@@ -452,9 +571,33 @@ class TestPage:
 
 
 class TestReference:
-    def test_reference_is_a_complete_run_of_this_command(self):
+    """The committed run that lessons 15 and 16 show until you measure your own."""
+
+    @pytest.fixture
+    def reference(self):
+        return json.loads(benchmark.REFERENCE_RESULTS.read_text())
+
+    def test_reference_is_a_complete_run_of_this_command(self, reference):
         """Measured on the course machine with Redis and PostgreSQL running."""
-        reference = benchmark.read_results(benchmark.REFERENCE_RESULTS)
+        benchmark.check_results(reference)
         measured = [result["settings"] for result in reference["results"]]
         assert measured == list(benchmark.CASES_BY_NAME)
         assert reference["skipped"] == []
+
+    def test_reference_measured_real_gunicorn_processes(self, reference):
+        """--http: several visitors at once against gunicorn workers."""
+        assert reference["mode"] == "http"
+        assert reference["options"]["http"] is True
+        assert reference["options"]["workers"] >= 2
+        assert reference["options"]["concurrency"] >= 2
+
+    def test_reference_says_which_run_it_is_and_on_what_machine(self, reference):
+        assert reference["machine"]["cpu_count"] >= 1
+        assert reference["machine"]["platform"]
+        assert "reference run" in reference["note"]
+        assert "2 cores" in reference["note"]
+
+    def test_reference_names_no_path_of_the_machine_it_ran_on(self):
+        text = benchmark.REFERENCE_RESULTS.read_text()
+        for prefix in ("/home/", "/root", "/tmp/", "/work/", "/Users/"):
+            assert prefix not in text

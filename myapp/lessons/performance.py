@@ -5,7 +5,7 @@ import math
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.defaultfilters import floatformat
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from myapp import benchmark
@@ -15,10 +15,26 @@ from myapp.course import render_lesson
 CART_KEY = "performance_cart"
 CART = {"apples": 3, "pears": 1}
 
+# What each benchmark view says about itself to a person who opens it.
+NO_SESSION_TEXT = (
+    "This is lesson 16's 'no session' view, one of the three views sessionbench\n"
+    "times. It never touches request.session, so your session is not even loaded.\n"
+)
+READ_TEXT = (
+    "This is lesson 16's 'read' view, one of the three views sessionbench times.\n"
+    f"It loads your session and looks for the key {CART_KEY!r}; it saves nothing.\n"
+    "'found': the key is there. 'missing': open the 'write' view first.\n"
+)
+WRITE_TEXT = (
+    "This is lesson 16's 'write' view, one of the three views sessionbench times.\n"
+    f"It stores a small cart under {CART_KEY!r}, so your session is saved.\n"
+    "'missing': the cart was not there before this request. 'found': it was.\n"
+)
+
 # The chart's geometry, in SVG user units.
-CHART_WIDTH = 720
-LABEL_WIDTH = 250
-VALUE_ROOM = 56
+CHART_WIDTH = 780
+LABEL_WIDTH = 290
+VALUE_ROOM = 150
 BAR_HEIGHT = 16
 BAR_GAP = 3
 GROUP_GAP = 16
@@ -26,32 +42,40 @@ AXIS_HEIGHT = 36
 
 
 # --- The three views sessionbench times -------------------------------------
-# Plain HttpResponse, no template: the difference between them is the session.
+# Plain text, no template: the difference between them is the session. The
+# first line is what sessionbench reads; the rest is for a person who opens one.
+
+
+def explained(request, verdict, what):
+    """The verdict on the first line, then what this view is and the way back."""
+    lesson = request.build_absolute_uri(reverse("myapp:performance"))
+    text = f"{verdict}\n\n{what}\nBack to lesson 16: {lesson}#demo\n"
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
 def no_session(request):
     """The baseline: the whole middleware stack, but the view never touches
     request.session, so the store is not even opened."""
-    return HttpResponse(b"no session", content_type="text/plain")
+    return explained(request, "no session", NO_SESSION_TEXT)
 
 
 @require_GET
 def read(request):
     """Load the session from the store and read one key; nothing is saved."""
     found = request.session.get(CART_KEY) is not None
-    return HttpResponse(b"found" if found else b"missing", content_type="text/plain")
+    return explained(request, "found" if found else "missing", READ_TEXT)
 
 
 @require_GET
 def write(request):
     """Set one key: the session is modified, so SessionMiddleware saves it.
 
-    A GET on purpose, like seed 000's /ssession: it always stores the same cart.
+    A GET on purpose, like lesson 3's /ssession: it always stores the same cart.
     """
     found = CART_KEY in request.session
     request.session[CART_KEY] = CART
-    return HttpResponse(b"found" if found else b"missing", content_type="text/plain")
+    return explained(request, "found" if found else "missing", WRITE_TEXT)
 
 
 # --- The lesson page --------------------------------------------------------
@@ -77,6 +101,22 @@ def latest_results():
     return benchmark.read_results(benchmark.REFERENCE_RESULTS), "reference", note
 
 
+def cost_row(result):
+    """One settings module's costs: each ratio beside the milliseconds the
+    session added to a median request (p50 with it minus p50 without it)."""
+    row = {key: result[key] for key in ("settings", "store", "engine")}
+    for kind in ("read", "write"):
+        stats = result[kind]
+        added = stats["p50_ms"] - result["baseline"]["p50_ms"]
+        row[kind] = {
+            "ratio": f"{stats['ratio']:.2f}",
+            "added": f"{added:+.2f} ms",
+            "found": f"{stats['found']:.0%}",
+        }
+    row["baseline_ms"] = f"{result['baseline']['p50_ms']:.2f}"
+    return row
+
+
 def bar_chart(results):
     """Place one bar per engine and view (read, write) for an inline SVG.
 
@@ -97,6 +137,7 @@ def bar_chart(results):
     for index, result in enumerate(results):
         y = index * group_height + GROUP_GAP / 2
         bars = []
+        costs = cost_row(result)
         for offset, kind in enumerate(("read", "write")):
             value = result[kind]["ratio"]
             width = round(value / top * plot_width, 1)
@@ -104,7 +145,8 @@ def bar_chart(results):
             bars.append(
                 {
                     "kind": kind,
-                    "value": floatformat(value, 2),
+                    "value": costs[kind]["ratio"],
+                    "added": costs[kind]["added"],
                     "x": LABEL_WIDTH,
                     "y": bar_y,
                     "width": width,
@@ -167,6 +209,7 @@ def page(request):
             "note": note,
             "command": benchmark.command_line(results),
             "chart": bar_chart(results["results"]),
+            "costs": [cost_row(result) for result in results["results"]],
             # Below 100% only over HTTP, when workers do not share the store.
             "show_found": any(
                 result[kind]["found"] < 1

@@ -53,6 +53,11 @@ class Command(BaseCommand):
             + ", ".join(benchmark.CASES_BY_NAME),
         )
         parser.add_argument(
+            "--note",
+            default="",
+            help="a sentence kept with the results: which run this is, and why",
+        )
+        parser.add_argument(
             "--json",
             metavar="PATH",
             help=f"also write the results as JSON, e.g. {benchmark.LATEST_RESULTS}",
@@ -71,6 +76,7 @@ class Command(BaseCommand):
                 over_http=options["http"],
                 concurrency=options["concurrency"],
                 workers=options["workers"],
+                note=options["note"],
                 report=self.stderr.write,
             )
         except benchmark.BenchmarkError as error:
@@ -127,6 +133,8 @@ def table(results):
         f"{results['machine']['platform']}, {results['machine']['cpu_count']} CPUs\n"
         f"Reproduce: {benchmark.command_line(results)}\n"
     )
+    if results.get("note"):
+        intro += f"Note: {results['note']}\n"
     notes = [
         "",
         "ratio: requests per second with the session / without it, same process, "
