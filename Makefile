@@ -34,6 +34,16 @@ migrate: $(STAMP) ## Create or update the database for ENGINE
 run: migrate ## Serve on 127.0.0.1:8000 (ENGINE= any file in sitecore/settings/, e.g. file)
 	DJANGO_SETTINGS_MODULE=$(SETTINGS) $(PY) manage.py runserver 127.0.0.1:8000
 
+# Lesson 15: two processes, one session store. DEBUG off as in production, and
+# one SECRET_KEY for both: the development key that migrate keeps in var/.
+.PHONY: run-multi
+run-multi: migrate ## Lesson 15: two gunicorn processes on 127.0.0.1:8001 and :8002 (ENGINE= as for run)
+	@echo "Open http://127.0.0.1:8001/lessons/scaling-out/ and http://127.0.0.1:8002/lessons/scaling-out/ (Ctrl-C stops both)"
+	export DJANGO_SETTINGS_MODULE=$(SETTINGS) DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$(cat var/.secret_key)"; \
+	$(PY) -m gunicorn sitecore.wsgi --bind 127.0.0.1:8001 --no-control-socket & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m gunicorn sitecore.wsgi --bind 127.0.0.1:8002 --no-control-socket
+
 test: $(STAMP) ## Run the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 

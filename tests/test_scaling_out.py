@@ -5,6 +5,7 @@ SECRET_KEY) and talk to it over HTTP, carrying the session cookie by hand: a
 session written through one process is read through another.
 """
 
+import json
 import os
 import secrets
 import subprocess
@@ -17,7 +18,9 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.urls import reverse
 
+from myapp import benchmark
 from myapp.lessons.scaling_out import KEEP_LAST, WRITTEN_BY_KEY
+from sitecore.settings import redis_cached_db
 from tests.html import parse
 from tests.services import (
     PROJECT_DIR,
@@ -328,9 +331,208 @@ class TestForget:
         client.post(RECORD)
         response = client.post(FORGET)
         assert response.status_code == 302
+        assert response["Location"] == f"{PAGE}#demo"
         session = client.session
         assert WRITTEN_BY_KEY not in session
         assert session["sname"] == "irfan"
 
     def test_is_post_only(self, client, db):
         assert client.get(FORGET).status_code == 405
+
+
+class TestDemoForms:
+    def test_both_buttons_land_back_on_the_demo(self, client, db):
+        page = parse(client.get(PAGE))
+        for form_id in ("scaling-record-form", "scaling-forget-form"):
+            assert page.by_id(form_id)["action"].endswith("#demo")
+
+
+# --- Which situation the page is in -----------------------------------------
+
+
+class TestSituation:
+    def test_runserver_says_one_process_and_how_to_start_two(self, client, db):
+        page = parse(client.get(PAGE, SERVER_SOFTWARE="WSGIServer/0.2 CPython/3.11"))
+        text = page.text("scaling-situation")
+        assert "one process, so the id below never changes" in text
+        assert "make run-multi" in text
+        assert "ports 8001 and 8002" in text
+        assert not page.has_id("scaling-other")
+
+    @pytest.mark.parametrize(("port", "other"), [("8001", "8002"), ("8002", "8001")])
+    def test_a_run_multi_process_links_to_the_other_one(self, client, db, port, other):
+        """Same host name, other port: the browser sends the same cookie there."""
+        page = parse(
+            client.get(
+                PAGE,
+                SERVER_SOFTWARE="gunicorn/27.0.1",
+                SERVER_PORT=port,
+                HTTP_HOST=f"127.0.0.1:{port}",
+            )
+        )
+        assert f"make run-multi (port {port})" in page.text("scaling-situation")
+        assert page.by_id("scaling-other")["href"] == (
+            f"http://127.0.0.1:{other}/lessons/scaling-out/#demo"
+        )
+
+    def test_another_server_is_named(self, client, db):
+        page = parse(client.get(PAGE, SERVER_SOFTWARE="gunicorn/27.0.1"))
+        text = page.text("scaling-situation")
+        assert "gunicorn/27.0.1" in text
+        assert "make run-multi" not in text
+
+    def test_make_run_multi_starts_two_processes_on_the_pages_ports(self):
+        """The command the page names: two gunicorn processes on 127.0.0.1,
+        the ports the page links between, one SECRET_KEY, DEBUG off."""
+        result = subprocess.run(
+            ["make", "-n", "run-multi"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        commands = result.stdout
+        for port in ("8001", "8002"):
+            assert (
+                f"-m gunicorn sitecore.wsgi --bind 127.0.0.1:{port} --no-control-socket"
+                in commands
+            )
+        assert "DJANGO_DEBUG=0" in commands
+        assert 'DJANGO_SECRET_KEY="$(cat var/.secret_key)"' in commands
+
+
+# --- The engines table and the costs ----------------------------------------
+
+
+def row_cells(page, row_id):
+    return [" ".join(cell.get_text(" ").split()) for cell in page.by_id(row_id)("td")]
+
+
+class TestEnginesTable:
+    def test_redis_cached_db_as_shipped_is_one_machine_only(self, client, db):
+        """Its database is base.py's SQLite file, which no second machine
+        reaches: the row says so."""
+        database = redis_cached_db.DATABASES["default"]
+        assert database["ENGINE"] == "django.db.backends.sqlite3"
+        cells = row_cells(parse(client.get(PAGE)), "scaling-engines-redis_cached_db")
+        assert cells[0] == "Yes"
+        assert cells[1] == "No, as shipped"
+        assert "SQLite" in cells[2]
+        assert "PostgreSQL" in cells[2]
+
+    def test_locmem_shares_nothing(self, client, db):
+        cells = row_cells(parse(client.get(PAGE)), "scaling-engines-cache")
+        assert cells[:2] == ["No", "No"]
+
+
+def results_file(**cases):
+    """A sessionbench results file: {settings: (p50 without, read, write)},
+    each of read and write a (ratio, p50 in ms)."""
+    results = []
+    for name, (
+        baseline_ms,
+        (read_ratio, read_ms),
+        (write_ratio, write_ms),
+    ) in cases.items():
+        results.append(
+            {
+                "settings": name,
+                "store": f"the store of {name}",
+                "engine": "cache",
+                "baseline": {
+                    "requests_per_second": 1000.0,
+                    "p50_ms": baseline_ms,
+                    "p99_ms": 9.0,
+                },
+                "read": {
+                    "requests_per_second": 500.0,
+                    "p50_ms": read_ms,
+                    "p99_ms": 9.0,
+                    "ratio": read_ratio,
+                    "found": 1.0,
+                },
+                "write": {
+                    "requests_per_second": 250.0,
+                    "p50_ms": write_ms,
+                    "p99_ms": 9.0,
+                    "ratio": write_ratio,
+                    "found": 1.0,
+                },
+            }
+        )
+    return {
+        "schema": 1,
+        "date": "2030-01-02T03:04:05+00:00",
+        "mode": "http",
+        "machine": {"platform": "Testix", "processor": "Abacus", "cpu_count": 2},
+        "python": "3.99.0",
+        "django": "9.9",
+        "options": {
+            "requests": 10,
+            "rounds": 1,
+            "http": True,
+            "concurrency": 4,
+            "workers": 2,
+        },
+        "results": results,
+        "skipped": [],
+    }
+
+
+@pytest.fixture
+def latest(tmp_path, monkeypatch):
+    """Point lessons 15 and 16 at a results file of the test's own."""
+    path = tmp_path / "latest.json"
+    monkeypatch.setattr(benchmark, "LATEST_RESULTS", path)
+    return path
+
+
+class TestCosts:
+    def test_the_costs_are_lesson_16s_run_with_the_added_milliseconds(
+        self, client, db, latest
+    ):
+        """Each ratio beside the milliseconds the session added to a median
+        request, from the same file lesson 16 charts."""
+        latest.write_text(
+            json.dumps(
+                results_file(
+                    redis=(1.5, (0.5, 1.9), (0.25, 2.75)),
+                    cookies=(2.0, (0.9, 2.05), (0.8, 2.5)),
+                )
+            )
+        )
+        page = parse(client.get(PAGE))
+        assert row_cells(page, "scaling-cost-redis") == [
+            "0.50 (+0.40 ms)",
+            "0.25 (+1.25 ms)",
+        ]
+        assert row_cells(page, "scaling-cost-cookies") == [
+            "0.90 (+0.05 ms)",
+            "0.80 (+0.50 ms)",
+        ]
+        assert not page.has_id("scaling-cost-db")  # not in this run
+        text = page.text("deeper-costs")
+        assert "latest sessionbench run (real gunicorn processes over HTTP)" in text
+
+    def test_without_a_run_the_reference_run_is_shown(self, client, db, latest):
+        page = parse(client.get(PAGE))
+        assert "the reference run committed with the course" in page.text(
+            "deeper-costs"
+        )
+        reference = json.loads(benchmark.REFERENCE_RESULTS.read_text())
+        redis = next(r for r in reference["results"] if r["settings"] == "redis")
+        read_ratio = float(row_cells(page, "scaling-cost-redis")[0].split()[0])
+        assert abs(read_ratio - redis["read"]["ratio"]) <= 0.005 + 1e-9
+
+    def test_cached_db_on_redis_is_compared_with_untuned_sqlite(self, client, db):
+        """redis_cached_db keeps Django's database defaults (no persistent
+        connection, no WAL), and the page says to compare it with base."""
+        database = redis_cached_db.DATABASES["default"]
+        assert database.get("CONN_MAX_AGE", 0) == 0
+        assert "init_command" not in database.get("OPTIONS", {})
+        text = parse(client.get(PAGE)).text("deeper-costs")
+        assert (
+            "redis_cached_db writes its rows to SQLite with Django's defaults" in text
+        )
+        assert "Compare its write with base" in text
