@@ -1,12 +1,19 @@
 """Real services for the tests that need them: Redis, PostgreSQL, gunicorn.
 
 Outside CI a missing service skips its tests with a reason that says how to
-start it. Under CI=true (what .ci/run exports) it fails them instead: CI must
-never count a skipped service test as a pass.
+start it. Under CI (any true value: CI=1, CI=true, CI=yes; .ci/run exports
+CI=true) it fails them instead, and tests/conftest.py fails a CI run that
+skipped any test at all: CI must never count a skipped test as a pass.
+
+Safe under pytest-xdist: every server a test starts gets a port from its own
+worker's range, every database and directory a name of its own, and the
+tests that use the shared Redis (REDIS_URL) keep their keys under a prefix of
+their own process (redis_key_prefix()) instead of flushing the database.
 """
 
 import http.client
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,14 +38,21 @@ START_POSTGRES = (
 )
 
 
-def in_ci():
-    return os.environ.get("CI", "").lower() == "true"
+# What CI=... means "not CI": unset, empty, or one of these (any case).
+NOT_CI = {"", "0", "false", "no", "off"}
+
+
+def in_ci(environ=os.environ):
+    """Whether this is a CI run: CI set to anything true (1, true, yes, or the
+    name of a CI service), not to 0, false, no, off or nothing."""
+    return environ.get("CI", "").strip().lower() not in NOT_CI
 
 
 def unavailable(reason):
-    """Skip with the reason, or fail under CI=true."""
+    """Skip with the reason, or fail under CI."""
     if in_ci():
-        pytest.fail(f"{reason} (CI=true: service tests must run, not skip)")
+        ci = os.environ["CI"]
+        pytest.fail(f"{reason} (CI={ci}: service tests must run, not skip)")
     pytest.skip(reason)
 
 
@@ -64,11 +78,51 @@ def require_command(name, package):
     return path
 
 
+# Servers the tests start listen on ports from this span, below Linux's
+# ephemeral ports (32768 and up), so no outgoing connection takes one.
+PORTS = range(10000, 32768)
+_ports_given = set()
+
+
+def worker():
+    """(index, count) of this pytest-xdist worker: gw0 is (0, 2) under -n 2;
+    (0, 1) without xdist."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return int(name.removeprefix("gw")), count
+
+
+def worker_ports():
+    """This worker's share of PORTS: workers of one run never hand out the
+    same port, even to a server stopped and started again on its port."""
+    index, count = worker()
+    size = len(PORTS) // count
+    return PORTS[index * size : (index + 1) * size]
+
+
 def free_port():
-    """A port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on right now, on 127.0.0.1, from this worker's
+    ports and not given out before by this process."""
+    ports = worker_ports()
+    start = random.randrange(len(ports))  # apart from other runs' servers
+    for offset in range(len(ports)):
+        port = ports[(start + offset) % len(ports)]
+        if port in _ports_given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {ports}")
+
+
+def redis_key_prefix():
+    """A cache KEY_PREFIX for this test process on the shared Redis: parallel
+    workers (and a developer's own sessions in it) never see its keys."""
+    return f"sessions-course-test-{os.getpid()}"
 
 
 def wait_for_port(port, timeout=20.0, process=None):

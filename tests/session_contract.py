@@ -1,24 +1,30 @@
-"""The contract every server-side session store keeps, written once.
+"""The contract every session engine keeps, written once.
 
 Django's own tests do this with one mixin (SessionTestsMixin in
-tests/sessions_tests/tests.py) run against every backend. Here it is a pytest
-class with no engine of its own: tests/test_active_sessions.py subclasses it
-once per engine, Django's and the course's, so "passes the same tests as
-Django's engines" is literally true. pytest does not collect this module
-itself (its name does not start with ``test_``), only the subclasses.
+tests/sessions_tests/tests.py) run against every backend. Here it is three
+pytest classes with no engine of their own; a test module subclasses one
+per engine and names the engine's settings module, so "passes the same
+tests as Django's engines" is literally true. pytest does not collect this
+module itself (its name does not start with ``test_``), only the subclasses:
+tests/test_active_sessions.py (Django's engines and lesson 19's) and
+tests/test_session_backends.py (the project's Redis engines, and Django's
+signed_cookies).
 
-Signed cookies are not run through it, as Django overrides these tests for
-them too: the data travels in the cookie, so there is no stored record to
-exist, delete, expire or bring back.
-
-DatabaseSessionContract adds what Django's DatabaseSessionTests check of a
-session model (the row, its manager, clearsessions), for the engines that
-keep one: Django's db engine and the course's.
+SessionContract is what every engine does, signed cookies included: the
+flags SessionMiddleware acts on, saving and loading by key, keys, expiry,
+corrupted data. SessionStoreContract adds what a store on the server does
+(Django's SessionTestsMixin overrides exactly these for signed cookies,
+whose data travels in the cookie): a record that exists, is created, deleted,
+expires and is never brought back. DatabaseSessionContract adds what Django's
+DatabaseSessionTests check of a session model (the row, its manager,
+clearsessions), for the engines that keep one: Django's db engine and the
+course's.
 
 The async methods (aget, aset, aload, asave, aexists, adelete, acreate,
 acycle_key, aflush, aclear_expired ...) exist in Django 5.2 and 6.1; each
 async test runs its scenario through ``async_to_sync``, which sends the ORM
-work back to the test thread and so into the test's transaction.
+work back to the test thread and so into the test's transaction. An engine
+that overrides a method overrides its async twin too, so both are tested.
 """
 
 import inspect
@@ -81,8 +87,8 @@ WRITES = {
 }
 
 
-class SessionStoreContract:
-    """What a SessionStore must do. Subclasses set ``settings_module``."""
+class SessionContract:
+    """What every SessionStore does. Subclasses set ``settings_module``."""
 
     settings_module = None  # a module of sitecore/settings/, e.g. "db"
 
@@ -158,6 +164,137 @@ class SessionStoreContract:
         session.save()
         assert session["a"] == "b"
 
+    # --- Deleting, flushing, cycling ------------------------------------------
+
+    def test_delete_without_a_key_does_nothing(self, session):
+        session.delete()  # no key yet: nothing to delete, no error
+        assert session.session_key is None
+
+    def test_delete_without_a_key_does_nothing_async(self, session):
+        async_to_sync(session.adelete)()
+        assert session.session_key is None
+
+    def test_flush_empties_the_session_and_forgets_the_key(self, session):
+        """What logout() calls: the next save starts a new session."""
+        session["foo"] = "bar"
+        session.save()
+        session.flush()
+        assert session.session_key is None
+        assert session.modified is True
+        assert session.accessed is True
+        assert "foo" not in session
+
+    def test_flush_empties_the_session_and_forgets_the_key_async(self, session):
+        async def scenario():
+            await session.aset("foo", "bar")
+            await session.asave()
+            await session.aflush()
+            return await session.ahas_key("foo")
+
+        assert async_to_sync(scenario)() is False
+        assert session.session_key is None
+        assert session.modified is True
+
+    def test_cycle_key_of_a_session_not_loaded_yet(self, backend, session):
+        """As login() does on a request that has not read its session."""
+        session["a"] = "c"
+        session.save()
+        fresh = backend(session.session_key)
+        fresh.cycle_key()
+        assert dict(fresh.items()) == {"a": "c"}
+        fresh.save()
+        assert backend(fresh.session_key).load() == {"a": "c"}
+        fresh.delete()
+
+    def test_cycle_key_of_a_session_not_loaded_yet_async(self, backend, session):
+        session["a"] = "c"
+        session.save()
+        fresh = backend(session.session_key)
+
+        async def scenario():
+            await fresh.acycle_key()
+            await fresh.asave()
+            loaded = await backend(fresh.session_key).aload()
+            await fresh.adelete()
+            return loaded
+
+        assert async_to_sync(scenario)() == {"a": "c"}
+
+    # --- Keys ---------------------------------------------------------------------
+
+    def test_an_unknown_key_is_never_adopted(self, backend):
+        """Saving under a key nobody issued stores under a fresh key."""
+        session = backend("unknownkeythatnobodyissued012345")
+        session["cat"] = "dog"
+        session.save()
+        assert session.session_key != "unknownkeythatnobodyissued012345"
+        assert session.exists("unknownkeythatnobodyissued012345") is False
+        session.delete()
+
+    @pytest.mark.parametrize("key", ["", "1234567"])
+    def test_short_keys_are_refused(self, session, key):
+        session._session_key = key
+        assert session.session_key is None
+
+    def test_a_key_of_eight_characters_is_accepted(self, session):
+        session._session_key = "12345678"
+        assert session.session_key == "12345678"
+
+    def test_session_key_is_read_only(self, session):
+        with pytest.raises(AttributeError):
+            session.session_key = "12345678"
+
+    # --- Expiry -------------------------------------------------------------------
+
+    def test_default_expiry_is_session_cookie_age(self, session):
+        assert session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+    def test_a_custom_expiry_is_stored_with_the_session(self, backend, session):
+        session["x"] = 1
+        session.set_expiry(timedelta(seconds=60))
+        session.save()
+        assert 50 < backend(session.session_key).get_expiry_age() <= 60
+
+    def test_expiry_zero_ends_at_browser_close_and_is_stored(self, backend, session):
+        """set_expiry(0): a cookie without Max-Age; the store keeps the
+        default age meanwhile."""
+        session["x"] = 1
+        session.set_expiry(0)
+        session.save()
+        later = backend(session.session_key)
+        assert later.get_expire_at_browser_close() is True
+        assert later.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+    # --- Corrupted data -----------------------------------------------------------
+
+    def test_decode_reverses_encode(self, session):
+        data = {"a test key": "a test value", "cart": [1, 2]}
+        assert session.decode(session.encode(data)) == data
+
+    def test_signed_data_that_is_not_json_decodes_to_an_empty_session(self, session):
+        """A valid signature over bytes the serializer cannot read."""
+        signed = signing.TimestampSigner(salt=session.key_salt).sign("not json")
+        assert session.decode(signed) == {}
+
+    @pytest.mark.parametrize(
+        "garbage", ["Zmxhc2tkajphbGtkamY=", "bad:encoded:value", "not base64 !"]
+    )
+    def test_corrupted_data_decodes_to_an_empty_session(self, session, garbage):
+        assert session.decode(garbage) == {}
+
+    def test_tampered_data_is_logged_as_suspicious(self, session, caplog):
+        signed = session.encode({"user": "alice"})
+        with caplog.at_level(logging.WARNING, "django.security.SuspiciousSession"):
+            assert session.decode(signed[:-1] + "x") == {}
+        assert "Session data corrupted" in caplog.text
+
+
+class SessionStoreContract(SessionContract):
+    """What a store that keeps the data on the server does on top: a record
+    per session key, which exists, is created, deleted and expires."""
+
+    # --- A record per key ---------------------------------------------------
+
     def test_saved_session_exists(self, session):
         session.save()
         assert session.session_key is not None
@@ -195,6 +332,16 @@ class SessionStoreContract:
         with pytest.raises(CreateError):
             other.save(must_create=True)
 
+    def test_must_create_refuses_a_key_already_stored_async(self, backend, session):
+        async def scenario():
+            await session.asave()
+            other = backend(session.session_key)
+            await other.aset("x", 1)
+            with pytest.raises(CreateError):
+                await other.asave(must_create=True)
+
+        async_to_sync(scenario)()
+
     # --- Deleting, flushing, cycling ------------------------------------------
 
     def test_delete_removes_the_record(self, session):
@@ -210,22 +357,14 @@ class SessionStoreContract:
 
         assert async_to_sync(scenario)() is False
 
-    def test_delete_without_a_key_does_nothing(self, session):
-        session.delete()  # no key yet: nothing to delete, no error
-        assert session.session_key is None
-
-    def test_flush_deletes_the_record_and_forgets_the_key(self, session):
+    def test_flush_deletes_the_record(self, session):
         session["foo"] = "bar"
         session.save()
         old_key = session.session_key
         session.flush()
         assert session.exists(old_key) is False
-        assert session.session_key is None
-        assert session.modified is True
-        assert session.accessed is True
-        assert "foo" not in session
 
-    def test_flush_deletes_the_record_and_forgets_the_key_async(self, session):
+    def test_flush_deletes_the_record_async(self, session):
         async def scenario():
             await session.aset("foo", "bar")
             await session.asave()
@@ -234,8 +373,6 @@ class SessionStoreContract:
             return await session.aexists(old_key)
 
         assert async_to_sync(scenario)() is False
-        assert session.session_key is None
-        assert session.modified is True
 
     def test_cycle_key_moves_the_data_to_a_new_key(self, session):
         session["a"], session["b"] = "c", "d"
@@ -259,27 +396,7 @@ class SessionStoreContract:
         assert old_exists is False
         assert dict(items) == {"a": "c"}
 
-    def test_cycle_key_of_a_session_not_loaded_yet(self, backend, session):
-        """As login() does on a request that has not read its session."""
-        session["a"] = "c"
-        session.save()
-        fresh = backend(session.session_key)
-        fresh.cycle_key()
-        assert dict(fresh.items()) == {"a": "c"}
-        fresh.save()
-        assert backend(fresh.session_key).load() == {"a": "c"}
-        fresh.delete()
-
     # --- Keys ---------------------------------------------------------------------
-
-    def test_an_unknown_key_is_never_adopted(self, backend):
-        """Saving under a key nobody issued stores under a fresh key."""
-        session = backend("unknownkeythatnobodyissued012345")
-        session["cat"] = "dog"
-        session.save()
-        assert session.session_key != "unknownkeythatnobodyissued012345"
-        assert session.exists("unknownkeythatnobodyissued012345") is False
-        session.delete()
 
     def test_loading_an_unknown_key_stores_nothing(self, backend):
         """Creating records on load would let anyone fill the store."""
@@ -297,15 +414,6 @@ class SessionStoreContract:
         assert async_to_sync(scenario)() == ({}, False)
         assert session.session_key is None
 
-    @pytest.mark.parametrize("key", ["", "1234567"])
-    def test_short_keys_are_refused(self, session, key):
-        session._session_key = key
-        assert session.session_key is None
-
-    def test_a_key_of_eight_characters_is_accepted(self, session):
-        session._session_key = "12345678"
-        assert session.session_key == "12345678"
-
     def test_a_session_with_a_key_is_not_empty_even_without_data(self, session):
         """is_empty(), not truthiness, is what SessionMiddleware asks (an
         empty session is falsy on Django 6.1 and truthy on 5.2)."""
@@ -313,30 +421,7 @@ class SessionStoreContract:
         session.create()
         assert session.is_empty() is False
 
-    def test_session_key_is_read_only(self, session):
-        with pytest.raises(AttributeError):
-            session.session_key = "12345678"
-
     # --- Expiry -------------------------------------------------------------------
-
-    def test_default_expiry_is_session_cookie_age(self, session):
-        assert session.get_expiry_age() == settings.SESSION_COOKIE_AGE
-
-    def test_a_custom_expiry_is_stored_with_the_session(self, backend, session):
-        session["x"] = 1
-        session.set_expiry(timedelta(seconds=60))
-        session.save()
-        assert 50 < backend(session.session_key).get_expiry_age() <= 60
-
-    def test_expiry_zero_ends_at_browser_close_and_is_stored(self, backend, session):
-        """set_expiry(0): a cookie without Max-Age; the store keeps the
-        default age meanwhile."""
-        session["x"] = 1
-        session.set_expiry(0)
-        session.save()
-        later = backend(session.session_key)
-        assert later.get_expire_at_browser_close() is True
-        assert later.get_expiry_age() == settings.SESSION_COOKIE_AGE
 
     def test_an_expired_session_loads_empty(self, backend, session):
         session["foo"] = "bar"
@@ -385,28 +470,7 @@ class SessionStoreContract:
 
         assert async_to_sync(scenario)() == (True, False)
 
-    # --- Corruption and concurrency ---------------------------------------------
-
-    def test_decode_reverses_encode(self, session):
-        data = {"a test key": "a test value", "cart": [1, 2]}
-        assert session.decode(session.encode(data)) == data
-
-    def test_signed_data_that_is_not_json_decodes_to_an_empty_session(self, session):
-        """A valid signature over bytes the serializer cannot read."""
-        signed = signing.TimestampSigner(salt=session.key_salt).sign("not json")
-        assert session.decode(signed) == {}
-
-    @pytest.mark.parametrize(
-        "garbage", ["Zmxhc2tkajphbGtkamY=", "bad:encoded:value", "not base64 !"]
-    )
-    def test_corrupted_data_decodes_to_an_empty_session(self, session, garbage):
-        assert session.decode(garbage) == {}
-
-    def test_tampered_data_is_logged_as_suspicious(self, session, caplog):
-        signed = session.encode({"user": "alice"})
-        with caplog.at_level(logging.WARNING, "django.security.SuspiciousSession"):
-            assert session.decode(signed[:-1] + "x") == {}
-        assert "Session data corrupted" in caplog.text
+    # --- Concurrency --------------------------------------------------------------
 
     def test_save_never_resurrects_a_session_deleted_elsewhere(self, backend):
         """A slow request must not bring back a session a logout deleted:
