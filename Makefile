@@ -1,5 +1,5 @@
 # make run   - serve the course on http://127.0.0.1:8000 (ENGINE=db by default)
-# make test  - run the whole test suite
+# make test  - run the whole test suite, in parallel on every core
 # Both create .venv from requirements.txt first when needed.
 
 PYTHON ?= python3
@@ -8,6 +8,8 @@ ENGINE ?= db
 # Install another Django over requirements.txt, e.g. DJANGO=Django==6.1.3
 DJANGO ?=
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; WORKERS=0 runs the suite in one.
+WORKERS ?= auto
 
 PY := $(VENV)/bin/python
 SETTINGS := sitecore.settings.$(ENGINE)
@@ -44,8 +46,10 @@ run-multi: migrate ## Lesson 15: two gunicorn processes on 127.0.0.1:8001 and :8
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m gunicorn sitecore.wsgi --bind 127.0.0.1:8002 --no-control-socket
 
-test: $(STAMP) ## Run the whole suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+# loadgroup: tests that share a module's server or browser stay on one worker
+# (tests/conftest.py groups them); every other test goes to whichever is free.
+test: $(STAMP) ## Run the whole suite, on every core (WORKERS=0: in one process)
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(PY) -m ruff check .
