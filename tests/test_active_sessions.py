@@ -8,17 +8,18 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore as DjangoDBStore
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from myapp.active_sessions import ACTIVITY_RESOLUTION, SessionStore
 from myapp.course import live_lessons
 from myapp.lessons.active_sessions import (
+    DEMO_COOKIE,
     MAX_SESSIONS_PER_USER,
     PRETEND_IP_ADDRESS,
     PRETEND_USER_AGENT,
@@ -35,6 +36,9 @@ PAGE = reverse("myapp:active-sessions")
 END = reverse("myapp:active-sessions-end")
 END_OTHERS = reverse("myapp:active-sessions-end-others")
 PRETEND = reverse("myapp:active-sessions-pretend")
+DEMO = PAGE + "#demo"
+OLD_KEY = "old-secret-key-" + "o" * 50
+NEW_KEY = "new-secret-key-" + "n" * 50
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = (
@@ -289,6 +293,71 @@ class TestLastActivity:
 
 
 # --- The page ------------------------------------------------------------------
+#
+# The demo runs in two ways (tests run each in every mode that fits):
+# - "db" (the default `make run`) and "cookies": request.session is no row of
+#   the course's engine, so the demo keeps a session of its own, in the
+#   course's engine, under its own cookie (DEMO_COOKIE);
+# - "active" (`make run ENGINE=active`): the site's own session is the row.
+
+MODES = ("db", "cookies", "active")
+DEMO_MODES = ("db", "cookies")
+PASSWORD = "correct horse battery"
+SIGN_IN = reverse("myapp:active-sessions-sign-in")
+ACTIONS = [END, END_OTHERS, PRETEND]
+
+
+@pytest.fixture(params=MODES)
+def mode(request, use_settings, db):
+    """The settings module the site runs; its MIDDLEWARE comes along."""
+    return use_settings(request.param)
+
+
+@pytest.fixture(params=DEMO_MODES)
+def demo_mode(request, use_settings, db):
+    return use_settings(request.param)
+
+
+def cookie_of(mode):
+    """The cookie that holds the key of the session the demo runs on."""
+    return settings.SESSION_COOKIE_NAME if mode == "active" else DEMO_COOKIE
+
+
+def signed_in(mode, user, password=PASSWORD, client=None, **device):
+    """A browser signed in through the demo's own form: Django's login()."""
+    client = client or device_client(**device)
+    response = client.post(
+        SIGN_IN, {"sign-in-username": user.username, "sign-in-password": password}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == DEMO
+    return client
+
+
+def device_client(user_agent=FIREFOX_LINUX, ip_address="192.0.2.10", **kwargs):
+    return Client(headers={"user-agent": user_agent}, REMOTE_ADDR=ip_address, **kwargs)
+
+
+def demo_key(client, mode):
+    return client.cookies[cookie_of(mode)].value
+
+
+def demo_row(client, mode):
+    return ActiveSession.objects.get(pk=demo_key(client, mode))
+
+
+def rows_of(user):
+    return set(ActiveSession.objects.filter(user=user).values_list("pk", flat=True))
+
+
+def demo_user(client):
+    """Who the demo page says is signed in, or None."""
+    page = parse(client.get(PAGE))
+    return (
+        page.text("active-sessions-user")
+        if page.has_id("active-sessions-user")
+        else None
+    )
 
 
 def listed_ids(page):
@@ -296,193 +365,411 @@ def listed_ids(page):
     return [row["id"].removeprefix("session-") for row in rows]
 
 
-class TestPageWithAnotherEngine:
-    def test_says_which_engine_is_needed(self, client, db, ada):
-        """On the default db engine the page renders and says how to switch."""
-        client.force_login(ada)
-        response = client.get(PAGE)
-        assert response.status_code == 200
-        note = parse(response).text("active-sessions-engine-note")
-        assert "make run ENGINE=active" in note
-        assert "running the db engine" in note
-
-    @pytest.mark.parametrize("url", [END, END_OTHERS, PRETEND])
-    def test_actions_change_nothing(self, client, db, ada, url):
-        client.force_login(ada)
-        other = Client()
-        other.force_login(ada)
-        response = client.post(url, {"session": "whatever"})
-        assert response.status_code == 302
-        assert other.get(PAGE).wsgi_request.user == ada  # still signed in
+def notice(client):
+    return parse(client.get(PAGE)).text("active-sessions-notice")
 
 
-class TestPage:
-    def test_an_anonymous_visitor_is_asked_to_sign_in(self, active):
-        page = parse(browser().get(PAGE))
+class TestSignIn:
+    def test_an_anonymous_visitor_is_asked_to_sign_in(self, client, mode):
+        page = parse(client.get(PAGE))
         assert "Sign in first" in page.text("active-sessions-sign-in")
+        assert page.has_id("sign-in-form")
         assert not page.has_id("active-sessions-table")
 
-    def test_signing_in_on_lesson_18_lists_this_browser(self, active, ada):
-        """The learner's path: the authentication lesson's login form, then here."""
-        laptop = browser()
+    def test_signing_in_writes_the_user_into_this_browsers_row(self, mode, ada):
+        laptop = signed_in(mode, ada, ip_address="198.51.100.4")
+        row = demo_row(laptop, mode)
+        assert (row.user, row.user_agent, row.ip_address) == (
+            ada,
+            FIREFOX_LINUX,
+            "198.51.100.4",
+        )
+        page = parse(laptop.get(PAGE))
+        assert page.text("active-sessions-user") == "ada"
+        this = page.text(f"session-{public_id(demo_key(laptop, mode))}")
+        assert "Firefox on Linux" in this
+        assert "this device" in this
+
+    def test_sign_in_is_djangos_login_a_new_key(self, mode, ada):
+        """A key the browser held before sign-in names no row afterwards."""
+        laptop = signed_in(mode, ada)
+        before = demo_key(laptop, mode)
+        signed_in(mode, ada, client=laptop)  # same user: the key stays
+        assert demo_key(laptop, mode) == before
+        bob = User.objects.create_user("bob", password=PASSWORD)
+        signed_in(mode, bob, client=laptop)  # another user: flushed, new key
+        assert demo_key(laptop, mode) != before
+        assert not ActiveSession.objects.filter(pk=before).exists()
+        assert demo_row(laptop, mode).user == bob
+
+    def test_the_sign_in_prompt_links_to_lesson_18(self, client, mode):
+        page = parse(client.get(PAGE))
+        assert reverse("myapp:authentication") in page.links()
+
+    def test_on_the_active_engine_lesson_18s_login_is_enough(self, active, ada):
+        """There the site's session is the row: logging in anywhere lists it."""
+        laptop = device_client()
         response = laptop.post(
             reverse("myapp:authentication-login"),
-            {"login-username": "ada", "login-password": "correct horse battery"},
+            {"login-username": "ada", "login-password": PASSWORD},
         )
         assert response.status_code == 302
         page = parse(laptop.get(PAGE))
         assert page.text("active-sessions-user") == "ada"
         assert listed_ids(page) == [public_id(key_of(laptop))]
-        assert "Firefox on Linux" in page.text("active-sessions-table")
 
-    def test_the_sign_in_prompt_links_to_lesson_18(self, active):
-        page = parse(browser().get(PAGE))
-        assert reverse("myapp:authentication") in page.links()
+    def test_a_wrong_password_signs_nobody_in(self, client, mode, ada):
+        response = client.post(
+            SIGN_IN, {"sign-in-username": "ada", "sign-in-password": "wrong"}
+        )
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert not ActiveSession.objects.filter(user=ada).exists()
 
-    def test_lists_only_your_sessions_and_marks_this_one(self, active, ada, bob):
-        laptop = browser(ada)
-        phone = browser(ada, user_agent=CHROME_ANDROID, ip_address="198.51.100.4")
-        bobs = browser(bob)
+    def test_the_page_says_which_session_the_demo_uses(self, client, mode):
+        text = parse(client.get(PAGE)).text("active-sessions-mode")
+        if mode == "active":
+            assert "your own session is a row of myapp_activesession" in text
+            assert "its extra columns are in the table here" in text
+        else:
+            assert (
+                f"This site runs the {settings.SESSION_ENGINE.split('.')[-1]}" in text
+            )
+            assert 'SESSION_ENGINE = "myapp.active_sessions"' in text
+            assert "make run ENGINE=active" in text
+            assert "The inspector below shows your site session, not this one." in text
+
+
+class TestTheInspector:
+    def test_shows_the_rows_data_not_its_extra_columns(self, active, ada):
+        """What the page says of it: the device and address columns are in
+        the demo's table only."""
+        laptop = signed_in("active", ada, ip_address="198.51.100.4")
+        page = parse(laptop.get(PAGE))
+        inspector = page.text("inspector")
+        assert "myapp_activesession row" in inspector
+        for column_value in ("Firefox on Linux", "198.51.100.4"):
+            assert column_value not in inspector
+            assert column_value in page.text("active-sessions-table")
+
+
+class TestTheDemosOwnCookie:
+    def test_the_site_session_is_not_signed_in(self, client, demo_mode, ada):
+        """The demo's login() ran on the demo's session, not on request.session."""
+        signed_in(demo_mode, ada, client=client)
+        assert SESSION_KEY not in client.session
+        page = parse(client.get(reverse("myapp:authentication")))
+        assert page.text("auth-user") == "AnonymousUser (not logged in)"
+        assert demo_user(client) == "ada"
+
+    def test_the_cookie_is_http_only_and_only_for_this_lesson(self, demo_mode, ada):
+        laptop = device_client()
+        response = laptop.post(
+            SIGN_IN, {"sign-in-username": "ada", "sign-in-password": PASSWORD}
+        )
+        cookie = response.cookies[DEMO_COOKIE]
+        assert cookie["path"] == "/lessons/active-sessions/"
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Lax"
+        assert cookie["max-age"] == 1209600
+
+    def test_an_ended_session_loses_its_cookie(self, demo_mode, ada):
+        laptop = signed_in(demo_mode, ada)
+        phone = signed_in(demo_mode, ada, user_agent=CHROME_ANDROID)
+        laptop.post(END, {"session": public_id(demo_key(phone, demo_mode))})
+        response = phone.get(PAGE)
+        assert response.cookies[DEMO_COOKIE]["max-age"] == 0
+        assert parse(response).has_id("active-sessions-sign-in")
+
+    def test_a_new_key_is_sent_on_a_redirect_never_printed_in_a_page(
+        self, demo_mode, ada
+    ):
+        """During a SECRET_KEY rotation get_user() cycles the key on a page
+        view: every page shows its own headers, so the view redirects."""
+        with override_settings(SECRET_KEY=OLD_KEY):
+            laptop = signed_in(demo_mode, ada)
+        before = demo_key(laptop, demo_mode)
+        with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+            response = laptop.get(PAGE)
+            assert response.status_code == 302
+            assert response["Location"] == DEMO
+            after = demo_key(laptop, demo_mode)
+            assert after not in ("", before)
+            page = laptop.get(PAGE)
+            assert after not in page.content.decode()
+            assert parse(page).text("active-sessions-user") == "ada"
+
+
+class TestYourSessions:
+    def test_lists_only_your_sessions_and_marks_this_one(self, mode, ada, bob):
+        laptop = signed_in(mode, ada)
+        phone = signed_in(
+            mode, ada, user_agent=CHROME_ANDROID, ip_address="2001:db8::7"
+        )
+        bobs = signed_in(mode, bob)
         page = parse(laptop.get(PAGE))
         assert sorted(listed_ids(page)) == sorted(
-            [public_id(key_of(laptop)), public_id(key_of(phone))]
+            [public_id(demo_key(laptop, mode)), public_id(demo_key(phone, mode))]
         )
-        assert public_id(key_of(bobs)) not in listed_ids(page)
-        this = page.text(f"session-{public_id(key_of(laptop))}")
-        assert "Firefox on Linux" in this
-        assert "this device" in this
-        other = page.text(f"session-{public_id(key_of(phone))}")
+        assert public_id(demo_key(bobs, mode)) not in listed_ids(page)
+        other = page.text(f"session-{public_id(demo_key(phone, mode))}")
         assert "Chrome on Android" in other
-        assert "198.51.100.4" in other
+        assert "2001:db8::7" in other
         assert "this device" not in other
 
-    def test_no_session_key_is_in_the_html_or_the_template_context(self, active, ada):
+    def test_no_session_key_is_in_the_html_or_the_template_context(self, mode, ada):
         """Not even in the context, which the debug toolbar's template panel shows."""
-        laptop = browser(ada)
-        phone = browser(ada)
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
         response = laptop.get(PAGE)
         html = response.content.decode()
         listed = repr(response.context["sessions"])
-        for key in (key_of(laptop), key_of(phone)):
+        for key in (demo_key(laptop, mode), demo_key(phone, mode)):
             assert key not in html
             assert key not in listed
 
-    def test_the_full_user_agent_is_one_click_away(self, active, ada):
-        laptop = browser(ada)
+    def test_the_full_user_agent_is_one_click_away(self, mode, ada):
+        laptop = signed_in(mode, ada)
         page = parse(laptop.get(PAGE))
-        assert page.text(f"session-{public_id(key_of(laptop))}").startswith(
+        assert page.text(f"session-{public_id(demo_key(laptop, mode))}").startswith(
             f"Firefox on Linux {FIREFOX_LINUX}"
         )
 
-    def test_ending_another_session_signs_that_browser_out(self, active, ada):
-        laptop = browser(ada)
-        phone = browser(ada, user_agent=CHROME_ANDROID)
-        phone_key = key_of(phone)
+    def test_ending_another_session_signs_that_browser_out(self, mode, ada):
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada, user_agent=CHROME_ANDROID)
+        phone_key = demo_key(phone, mode)
         response = laptop.post(END, {"session": public_id(phone_key)})
         assert response.status_code == 302
         assert not ActiveSession.objects.filter(pk=phone_key).exists()
-        assert "Sign in first" in parse(phone.get(PAGE)).text()
+        assert demo_user(phone) is None
         page = parse(laptop.get(PAGE))  # the laptop is still signed in
+        assert listed_ids(page) == [public_id(demo_key(laptop, mode))]
         assert page.text("active-sessions-notice") == "Ended 1 session."
-        assert listed_ids(page) == [public_id(key_of(laptop))]
 
-    def test_someone_elses_session_cannot_be_ended(self, active, ada, bob):
-        """Even with the right id for it: a form error, and bob stays."""
-        laptop = browser(ada)
-        bobs = browser(bob)
-        response = laptop.post(END, {"session": public_id(key_of(bobs))})
+    def test_this_session_is_not_ended_by_the_end_button(self, mode, ada):
+        laptop = signed_in(mode, ada)
+        response = laptop.post(END, {"session": public_id(demo_key(laptop, mode))})
         assert response.status_code == 200
         assert parse(response).field_errors()
-        assert ActiveSession.objects.filter(pk=key_of(bobs)).exists()
-        assert bobs.get(PAGE).wsgi_request.user == bob
-
-    def test_this_session_is_not_ended_by_the_end_button(self, active, ada):
-        laptop = browser(ada)
-        response = laptop.post(END, {"session": public_id(key_of(laptop))})
-        assert parse(response).field_errors()
-        assert laptop.get(PAGE).wsgi_request.user == ada
+        assert demo_user(laptop) == "ada"
 
     @pytest.mark.parametrize(
         "value", ["", "x" * 100, "<script>alert(1)</script>", "../../etc/passwd"]
     )
-    def test_bad_ids_get_a_form_error_and_end_nothing(self, active, ada, value):
-        laptop = browser(ada)
-        phone = browser(ada)
+    def test_bad_ids_get_a_form_error_and_end_nothing(self, mode, ada, value):
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
         response = laptop.post(END, {"session": value})
         assert response.status_code == 200
         assert parse(response).field_errors()
         assert b"<script>alert(1)</script>" not in response.content
-        assert ActiveSession.objects.filter(user=ada).count() == 2
-        assert phone.get(PAGE).wsgi_request.user == ada
+        assert len(rows_of(ada)) == 2
+        assert demo_user(phone) == "ada"
 
-    def test_sign_out_everywhere_else_keeps_only_this_session(self, active, ada, bob):
-        laptop = browser(ada)
-        phones = [browser(ada), browser(ada)]
-        bobs = browser(bob)
+    def test_sign_out_everywhere_else_keeps_only_this_session(self, mode, ada):
+        laptop = signed_in(mode, ada)
+        phones = [signed_in(mode, ada), signed_in(mode, ada)]
         laptop.post(END_OTHERS)
-        assert list(
-            ActiveSession.objects.filter(user=ada).values_list("pk", flat=True)
-        ) == [key_of(laptop)]
+        assert rows_of(ada) == {demo_key(laptop, mode)}
         for phone in phones:
-            assert not phone.get(PAGE).wsgi_request.user.is_authenticated
-        assert bobs.get(PAGE).wsgi_request.user == bob
-        page = parse(laptop.get(PAGE))
-        assert page.text("active-sessions-notice") == "Ended 2 other sessions."
+            assert demo_user(phone) is None
+        assert notice(laptop) == "Signed out 2 other sessions."
 
-    def test_pretend_device_signs_the_same_user_in_again(self, active, ada):
-        laptop = browser(ada)
+    def test_the_count_leaves_out_expired_and_already_signed_out_rows(self, mode, ada):
+        """Three other rows: one live, one expired, one whose password hash
+        is stale. Only the live one was still signed in."""
+        laptop = signed_in(mode, ada)
+        live = signed_in(mode, ada)
+        expired = signed_in(mode, ada)
+        stale = signed_in(mode, ada)
+        yesterday = timezone.now() - timedelta(days=1)
+        ActiveSession.objects.filter(pk=demo_key(expired, mode)).update(
+            expire_date=yesterday
+        )
+        row = demo_row(stale, mode)
+        data = row.get_decoded()
+        data[HASH_SESSION_KEY] = "a hash of an old password"
+        row.session_data = SessionStore().encode(data)
+        row.save()
+        laptop.post(END_OTHERS)
+        assert notice(laptop) == "Signed out 1 other session."
+        assert demo_user(live) is None
+        assert not ActiveSession.objects.filter(pk=demo_key(stale, mode)).exists()
+        # Expired rows are left to clearsessions, as everybody's.
+        assert ActiveSession.objects.filter(pk=demo_key(expired, mode)).exists()
+
+    def test_pretend_device_signs_the_same_user_in_again(self, mode, ada):
+        laptop = signed_in(mode, ada)
         laptop.post(PRETEND)
-        phone = ActiveSession.objects.exclude(pk=key_of(laptop)).get()
+        phone = ActiveSession.objects.exclude(pk=demo_key(laptop, mode)).get()
         assert (phone.user, phone.user_agent, phone.ip_address) == (
             ada,
             PRETEND_USER_AGENT,
             PRETEND_IP_ADDRESS,
         )
+        assert notice(laptop) == "Signed in from a pretend iPhone."
         # A real signed-in session: a browser holding its key is ada.
         holder = Client()
-        holder.cookies[settings.SESSION_COOKIE_NAME] = phone.session_key
-        assert holder.get(PAGE).wsgi_request.user == ada
+        holder.cookies[cookie_of(mode)] = phone.session_key
+        assert demo_user(holder) == "ada"
 
-    def test_pretend_device_stops_at_the_limit(self, active, ada):
-        laptop = browser(ada)
+    def test_pretend_device_stops_at_the_limit(self, mode, ada):
+        laptop = signed_in(mode, ada)
         for _ in range(MAX_SESSIONS_PER_USER + 2):
             laptop.post(PRETEND)
-        assert ActiveSession.objects.filter(user=ada).count() == MAX_SESSIONS_PER_USER
-        assert "end some first" in parse(laptop.get(PAGE)).text(
-            "active-sessions-notice"
-        )
+        assert len(rows_of(ada)) == MAX_SESSIONS_PER_USER
+        assert "end some first" in notice(laptop)
 
-    def test_a_password_change_marks_other_sessions_signed_out(self, active, ada):
+    def test_a_password_change_marks_other_sessions_signed_out(self, mode, ada):
         """Their rows stay until their next request, when Django flushes them."""
-        laptop = browser(ada)
-        phone = browser(ada)
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
         ada.set_password("a brand new passphrase")
         ada.save()
-        laptop.force_login(ada)  # signed in again, with the new password
+        signed_in(mode, ada, "a brand new passphrase", client=laptop)
         page = parse(laptop.get(PAGE))
-        phone_row = f"session-{public_id(key_of(phone))}"
+        phone_row = f"session-{public_id(demo_key(phone, mode))}"
         assert "signed out: password changed" in page.text(phone_row)
-        assert "signed out" not in page.text(f"session-{public_id(key_of(laptop))}")
-        assert not phone.get(PAGE).wsgi_request.user.is_authenticated
-        assert (
-            not ActiveSession.objects.filter(user=ada)
-            .exclude(pk=key_of(laptop))
-            .exists()
-        )
+        this_row = f"session-{public_id(demo_key(laptop, mode))}"
+        assert "signed out" not in page.text(this_row)
+        phone_key = demo_key(phone, mode)
+        assert demo_user(phone) is None
+        assert not ActiveSession.objects.filter(pk=phone_key).exists()
 
-    @pytest.mark.parametrize("url", [END, END_OTHERS, PRETEND])
-    def test_actions_are_post_only(self, active, ada, url):
-        assert browser(ada).get(url).status_code == 405
 
-    @pytest.mark.parametrize("url", [END, END_OTHERS, PRETEND])
-    def test_actions_need_a_csrf_token(self, active, ada, url):
-        laptop = Client(enforce_csrf_checks=True)
-        laptop.force_login(ada)
-        phone = browser(ada)
-        assert laptop.post(url, {"session": public_id(key_of(phone))}).status_code == (
-            403
+class TestAnotherUsersSessions:
+    """Every route that acts on a session, tried by bob on ada's sessions."""
+
+    def test_bob_cannot_end_adas_session_even_with_its_id(self, mode, ada, bob):
+        adas = signed_in(mode, ada)
+        bobs = signed_in(mode, bob)
+        response = bobs.post(END, {"session": public_id(demo_key(adas, mode))})
+        assert response.status_code == 200
+        assert parse(response).field_errors()
+        assert rows_of(ada) == {demo_key(adas, mode)}
+        assert demo_user(adas) == "ada"
+
+    def test_bobs_sign_out_everywhere_else_leaves_ada_signed_in(self, mode, ada, bob):
+        adas = [signed_in(mode, ada), signed_in(mode, ada)]
+        bobs = [signed_in(mode, bob), signed_in(mode, bob)]
+        bobs[0].post(END_OTHERS)
+        assert notice(bobs[0]) == "Signed out 1 other session."
+        assert rows_of(ada) == {demo_key(browser, mode) for browser in adas}
+        assert [demo_user(browser) for browser in adas] == ["ada", "ada"]
+
+    def test_bobs_pretend_device_is_bobs_only(self, mode, ada, bob):
+        adas = signed_in(mode, ada)
+        bobs = signed_in(mode, bob)
+        bobs.post(PRETEND)
+        assert rows_of(ada) == {demo_key(adas, mode)}
+        assert len(rows_of(bob)) == 2
+
+    def test_bob_signing_in_on_adas_browser_ends_only_that_session(
+        self, mode, ada, bob
+    ):
+        """A shared computer: login() flushes ada's session there (no data
+        passes to bob), and her phone stays signed in."""
+        shared = signed_in(mode, ada)
+        phone = signed_in(mode, ada, user_agent=CHROME_ANDROID)
+        adas_key = demo_key(shared, mode)
+        signed_in(mode, bob, client=shared)
+        assert not ActiveSession.objects.filter(pk=adas_key).exists()
+        assert demo_row(shared, mode).user == bob
+        assert rows_of(ada) == {demo_key(phone, mode)}
+        assert demo_user(phone) == "ada"
+
+    @pytest.mark.parametrize("url", ACTIONS)
+    def test_a_signed_out_visitor_changes_nothing(self, client, mode, ada, url):
+        adas = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
+        response = client.post(url, {"session": public_id(demo_key(phone, mode))})
+        assert response.status_code == 302
+        assert rows_of(ada) == {demo_key(adas, mode), demo_key(phone, mode)}
+        assert demo_user(phone) == "ada"
+
+    @pytest.mark.parametrize("url", ACTIONS)
+    def test_actions_need_a_csrf_token(self, mode, ada, url):
+        laptop = device_client(enforce_csrf_checks=True)
+        laptop.cookies = signed_in(mode, ada).cookies  # signed in, no token sent
+        phone = signed_in(mode, ada)
+        response = laptop.post(url, {"session": public_id(demo_key(phone, mode))})
+        assert response.status_code == 403
+        assert len(rows_of(ada)) == 2
+
+    @pytest.mark.parametrize("url", [*ACTIONS, SIGN_IN])
+    def test_actions_are_post_only(self, client, mode, url):
+        assert client.get(url).status_code == 405
+
+
+class TestLandingOnTheDemo:
+    @pytest.mark.parametrize("url", ACTIONS)
+    def test_every_action_redirects_to_the_demo(self, mode, ada, url):
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
+        response = laptop.post(url, {"session": public_id(demo_key(phone, mode))})
+        assert response.status_code == 302
+        assert response["Location"] == DEMO
+
+    @pytest.mark.parametrize("signed", [False, True], ids=["anonymous", "ada"])
+    def test_every_form_lands_on_an_anchor_of_the_demo(self, client, db, ada, signed):
+        if signed:
+            signed_in("db", ada, client=client)
+            signed_in("db", ada)  # a second row, so it has an "end" form
+        page = parse(client.get(PAGE))
+        demo = page.by_id("demo")
+        forms = demo.find_all("form")
+        assert len(forms) == (3 if signed else 1)
+        for form in forms:
+            _, _, anchor = form["action"].partition("#")
+            target = page.by_id(anchor)
+            assert target is demo or demo in target.parents, form["action"]
+
+    def test_a_refused_end_shows_its_error_where_it_lands(self, client, db, ada):
+        signed_in("db", ada, client=client)
+        response = client.post(END, {"session": "nobody"})
+        page = parse(response)
+        assert "not one of your other sessions" in page.text("active-sessions-list")
+
+
+# --- The default `make run`: no restart, no setting changed --------------------
+
+
+@pytest.fixture(scope="module")
+def default_site():
+    """The course as `make run` serves it: sitecore.settings.db, runserver."""
+    with live_site("sitecore.settings.db") as url:
+        yield url
+
+
+class TestOnTheDefaultMakeRun:
+    def test_sign_up_on_lesson_18_then_see_two_devices_here(self, default_site):
+        laptop = HttpBrowser(default_site, user_agent=FIREFOX_LINUX)
+        laptop.get(reverse("myapp:authentication"))
+        password = "a long and unusual passphrase 7"
+        laptop.post(
+            reverse("myapp:authentication-signup"),
+            {
+                "signup-username": "grace",
+                "signup-password1": password,
+                "signup-password2": password,
+            },
         )
-        assert ActiveSession.objects.filter(user=ada).count() == 2
+        phone = HttpBrowser(default_site, user_agent=CHROME_ANDROID)
+        for browser in (laptop, phone):
+            browser.get(PAGE)
+            reply = browser.post(
+                SIGN_IN, {"sign-in-username": "grace", "sign-in-password": password}
+            )
+            assert reply.status_code == 302
+            assert DEMO_COOKIE in browser.cookies
+        page = parse(laptop.get(PAGE))
+        assert page.text("active-sessions-user") == "grace"
+        assert len(listed_ids(page)) == 2
+        assert "Chrome on Android" in page.text("active-sessions-table")
+        assert laptop.post(END_OTHERS).status_code == 302
+        assert parse(phone.get(PAGE)).has_id("active-sessions-sign-in")
+        assert len(listed_ids(parse(laptop.get(PAGE)))) == 1
 
 
 class TestDescribeDevice:
