@@ -28,8 +28,12 @@ TEST_SECRET_KEY = "browser-tests-only-not-a-secret-" + "x" * 20
 
 
 @contextmanager
-def live_site(settings_module="sitecore.settings.db"):
-    """Migrate a fresh database and serve the course on a free port."""
+def live_site(settings_module="sitecore.settings.db", toolbar=False):
+    """Migrate a fresh database and serve the course on a free port.
+
+    The settings leave the debug toolbar out while pytest runs (they see
+    PYTEST_VERSION); toolbar=True serves the site as `make run` does, with it.
+    """
     with tempfile.TemporaryDirectory() as workdir:
         env = {
             **os.environ,
@@ -53,6 +57,9 @@ def live_site(settings_module="sitecore.settings.db"):
             f"127.0.0.1:{port}",
             "--noreload",
         ]
+        if toolbar:
+            # running() passes our environment on; env(1) drops the marker.
+            command = ["env", "-u", "PYTEST_VERSION", *command]
         with running(command, port, env=env):
             yield f"http://127.0.0.1:{port}"
 

@@ -207,3 +207,39 @@ class TestActiveSessions:
             assert second.locator("#active-sessions-table").count() == 0
             laptop.close()
             phone.close()
+
+
+# Where the text of a page ends on the right: the content edge of the
+# header, main and footer, whichever reaches furthest.
+TEXT_RIGHT_EDGE = """Math.max(...[...document.querySelectorAll(
+  "main, .site-header, .site-footer")].map((element) =>
+  element.getBoundingClientRect().right
+  - parseFloat(getComputedStyle(element).paddingRight)))"""
+
+
+@pytest.fixture(scope="module")
+def toolbar_site():
+    """The course as `make run` serves it: DEBUG on, the toolbar in."""
+    with live_site(toolbar=True) as url:
+        yield url
+
+
+class TestDebugToolbar:
+    @pytest.mark.parametrize(
+        "viewport",
+        [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
+        ids=["desktop", "phone"],
+    )
+    def test_starts_folded_beside_the_text(self, toolbar_site, browser, viewport):
+        """A first visit shows only the toolbar's handle, and the handle sits
+        in the margin or a gutter of its own, never over the text."""
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(toolbar_site + "/lessons/visit-counter/")
+        handle = page.locator("#djDebugToolbarHandle")
+        handle.wait_for(state="visible")  # the toolbar's script has run
+        assert page.locator("#djDebugToolbar").is_hidden()
+        assert handle.bounding_box()["x"] >= page.evaluate(TEXT_RIGHT_EDGE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width == viewport["width"]  # the gutter widens nothing
+        context.close()

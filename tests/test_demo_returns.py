@@ -73,7 +73,9 @@ def form_fields(form):
             chosen = [o for o in options if o.has_attr("selected")] or options[:1]
             data[name] = chosen[0].get("value", chosen[0].get_text()) if chosen else ""
         elif kind in ("checkbox", "radio"):
-            if element.has_attr("checked") or (kind == "radio" and name not in data):
+            # A required checkbox ("I understand") is ticked, as a learner would.
+            ticked = element.has_attr("checked") or element.has_attr("required")
+            if ticked or (kind == "radio" and name not in data):
                 data[name] = element.get("value", "on")
         elif element.name == "textarea":
             data[name] = element.get_text() or TYPED_TEXT
