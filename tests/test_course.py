@@ -61,6 +61,13 @@ class TestIndex:
                 assert entry.a is None
                 assert "coming" in entry.get_text()
 
+    def test_a_newcomer_is_sent_to_lesson_1(self, client, db):
+        """Not to /ssession first: that would spoil lesson 3's first step."""
+        page = parse(client.get(reverse("myapp:index")))
+        intro = page.select_one("main > p")
+        links = [a["href"] for a in intro.find_all("a")]
+        assert links == ["/lessons/what-is-a-session/"]
+
     def test_numbers_run_from_1_to_23(self):
         assert [lesson.number for lesson in LESSONS] == list(range(1, 24))
 
