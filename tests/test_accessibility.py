@@ -115,12 +115,13 @@ class Walker:
         self.browser = browser
         self.axe = Axe()
 
-    def measure(self, page, how, axe=True, context=None):
+    def measure(self, page, how, axe=True, scope=None):
+        """Measure the page's width; run axe on it (or on scope, a part)."""
         landing = Landing(
             how, page.url, page.evaluate("document.documentElement.scrollWidth")
         )
         if axe:
-            result = self.axe.run(page, context=context)
+            result = self.axe.run(page, context=scope)
             landing.violations = result.response["violations"]
         return landing
 
@@ -171,7 +172,7 @@ class Walker:
             # the text and the code around them were checked on the first load.
             unchanged = UNCHANGED if page.locator(article).count() else None
             axe = landing not in checked
-            landings.append(self.measure(page, how, axe=axe, context=unchanged))
+            landings.append(self.measure(page, how, axe=axe, scope=unchanged))
             checked.add(landing)
         context.close()
         return landings
