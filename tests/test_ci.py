@@ -1,8 +1,8 @@
 """CI: any true CI value counts, and under CI a skipped test fails the run.
 
 The rule lives in tests/services.py (a missing service fails its test instead
-of skipping it) and tests/conftest.py (a skip of any other kind fails the
-run). These run pytest itself, in a subprocess, on a tiny selection.
+of skipping it) and tests/conftest.py (under CI any skip fails the run). The
+tests below run pytest itself, in a subprocess, on a tiny selection.
 """
 
 import os
@@ -18,7 +18,7 @@ NEEDS_REDIS = (
     "tests/test_session_backends.py::TestRedisCacheEngineContract"
     "::test_saved_session_exists"
 )
-# Four tests that need nothing, enough to give two xdist workers some each.
+# Four tests that need nothing.
 NEEDS_NOTHING = "tests/test_settings.py::TestExpirySettings::test_readable_seconds"
 
 
@@ -64,55 +64,64 @@ def test_no_ci_variable_is_not_ci():
     assert in_ci({}) is False
 
 
-class TestRedisUnreachable:
-    """REDIS_URL at a port where nothing listens."""
-
-    def test_under_ci_the_test_fails_instead_of_skipping(self, tmp_path):
-        closed = f"redis://127.0.0.1:{free_port()}/0"
-        result = pytest_run(NEEDS_REDIS, tmp_path=tmp_path, CI="1", REDIS_URL=closed)
-        assert result.returncode == 1, result.stdout[-2000:]
-        assert "1 error" in result.stdout
-        assert "skipped" not in result.stdout
-        assert f"Redis is not running at {closed}" in result.stdout
-
-    def test_outside_ci_the_test_skips_with_how_to_start_redis(self, tmp_path):
-        closed = f"redis://127.0.0.1:{free_port()}/0"
-        result = pytest_run(
-            NEEDS_REDIS, "-rs", tmp_path=tmp_path, CI="0", REDIS_URL=closed
-        )
-        assert result.returncode == 0, result.stdout[-2000:]
-        assert "1 skipped" in result.stdout
-        assert "start it with: redis-server" in result.stdout
-
-
-SKIP_EVERY_TEST = """
+SKIP_THE_SETTINGS_TESTS = """
 import pytest
 
 
 def pytest_runtest_setup(item):
-    pytest.skip("skipped by the probe plugin")
+    if item.nodeid.startswith("tests/test_settings.py"):
+        pytest.skip("skipped by the probe plugin")
 """
 
 
-class TestAnySkip:
-    """A plugin that skips every test, loaded with -p: a skip that no
-    service decided, which only tests/conftest.py's hooks can turn into a
-    failure."""
+class TestPytestRuns:
+    """pytest on a test that needs Redis, with REDIS_URL at a port where
+    nothing listens, and on four tests that a plugin loaded with -p skips: a
+    skip no service decided, which only tests/conftest.py's hooks can turn
+    into a failure."""
 
     @pytest.fixture
-    def probe(self, tmp_path):
-        (tmp_path / "skip_every_test.py").write_text(SKIP_EVERY_TEST)
-        return ["-p", "skip_every_test", NEEDS_NOTHING]
+    def skip_probe(self, tmp_path):
+        (tmp_path / "skip_probe.py").write_text(SKIP_THE_SETTINGS_TESTS)
+        return ["-p", "skip_probe"]
 
-    def test_under_ci_a_skip_fails_the_run_with_xdist_too(self, probe, tmp_path):
-        result = pytest_run(*probe, "-n", "2", tmp_path=tmp_path, CI="true")
+    def test_under_ci_an_unreachable_redis_fails_instead_of_skipping(self, tmp_path):
+        closed = f"redis://127.0.0.1:{free_port()}/0"
+        result = pytest_run(
+            "-rA", NEEDS_REDIS, tmp_path=tmp_path, CI="1", REDIS_URL=closed
+        )
+        assert result.returncode == 1, result.stdout[-2000:]
+        assert f"ERROR {NEEDS_REDIS} - Failed: Redis is not running" in result.stdout
+        assert "(CI=1: service tests must run, not skip)" in result.stdout
+        assert "1 error" in result.stdout
+        assert "skipped" not in result.stdout
+
+    def test_under_ci_any_skip_fails_the_run_with_xdist_too(self, skip_probe, tmp_path):
+        """Two xdist workers: their skips fail the run, listed by name."""
+        result = pytest_run(
+            *skip_probe, "-n", "2", NEEDS_NOTHING, tmp_path=tmp_path, CI="true"
+        )
         assert result.returncode == 1, result.stdout[-2000:]
         assert "4 skipped" in result.stdout
+        assert "failed" not in result.stdout
         assert "CI: skipped tests fail the run" in result.stdout
+        assert f"SKIPPED {NEEDS_NOTHING}[1209600-14 days]" in result.stdout
         assert "4 skipped: under CI every test must run." in result.stdout
 
-    def test_outside_ci_a_skip_passes(self, probe, tmp_path):
-        result = pytest_run(*probe, tmp_path=tmp_path, CI="false")
+    def test_outside_ci_both_skip_and_the_run_passes(self, skip_probe, tmp_path):
+        closed = f"redis://127.0.0.1:{free_port()}/0"
+        result = pytest_run(
+            *skip_probe,
+            "-rA",
+            NEEDS_REDIS,
+            NEEDS_NOTHING,
+            tmp_path=tmp_path,
+            CI="0",
+            REDIS_URL=closed,
+        )
         assert result.returncode == 0, result.stdout[-2000:]
-        assert "4 skipped" in result.stdout
+        assert "5 skipped" in result.stdout
+        assert f"Redis is not running at {closed}; start it with: redis-server" in (
+            result.stdout
+        )
         assert "CI: skipped tests fail the run" not in result.stdout
