@@ -129,15 +129,12 @@ def pytest_collection_modifyitems(items):
     migrated database) is started once per worker that runs its tests. Group
     those tests, so that `--dist loadgroup` sends them all to one worker."""
     for item in items:
-        shared = sorted(
-            name
-            for name, definitions in item._fixtureinfo.name2fixturedefs.items()
-            if definitions[-1].scope == "module"
+        if any(
+            definitions[-1].scope == "module"
             and definitions[-1].func.__module__.startswith("tests.")
-        )
-        if shared:
-            group = f"{item.module.__name__}:{'+'.join(shared)}"
-            item.add_marker(pytest.mark.xdist_group(group))
+            for definitions in item._fixtureinfo.name2fixturedefs.values()
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 # --- Under CI a skipped test fails the run ------------------------------------
