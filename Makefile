@@ -8,6 +8,8 @@ ENGINE ?= db
 # Install another Django over requirements.txt, e.g. DJANGO=Django==6.1.3
 DJANGO ?=
 PYTEST_ARGS ?=
+# A recipe that runs make again (a test does) prints no "Entering directory".
+MAKEFLAGS += --no-print-directory
 # Test processes (pytest-xdist): one per core; WORKERS=0 runs the suite in one.
 WORKERS ?= auto
 
