@@ -22,6 +22,7 @@ PARTS = (
     "How sessions work",
     "Production",
     "Async, testing and debugging",
+    "Beyond the documentation",
 )
 
 
@@ -240,6 +241,27 @@ LESSONS = (
         "Debugging sessions",
         PARTS[4],
         "The toolbar's Request panel and 'Session data corrupted'.",
+    ),
+    Lesson(
+        24,
+        "session-lifetime",
+        "Session lifetime",
+        PARTS[5],
+        "Remember me, an idle timeout and an absolute cap, as one policy.",
+    ),
+    Lesson(
+        25,
+        "caching",
+        "Sessions and HTTP caching",
+        PARTS[5],
+        "Vary: Cookie, cache_page, private pages, and one visitor's page served to another.",
+    ),
+    Lesson(
+        26,
+        "javascript-clients",
+        "Sessions from JavaScript",
+        PARTS[5],
+        "fetch() with credentials, the CSRF header, and SameSite in a real browser.",
     ),
 )
 
