@@ -117,16 +117,26 @@ def demo_targets(lesson, page):
     return targets
 
 
+# What Chromium sends when it navigates: a page asks for HTML.
+BROWSER_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
+    "image/webp,image/apng,*/*;q=0.8"
+)
+
+
 def follow(client, lesson, target):
     """Run the target as a browser would; return the last response and the
     fragment in force on it."""
     parts = urlsplit(target.url)
     path = parts.path or lesson.url
+    headers = {"Accept": BROWSER_ACCEPT}
     if target.method == "post":
-        response = client.post(path, target.data, follow=True)
+        response = client.post(path, target.data, follow=True, headers=headers)
     else:
         query = parts.query and f"?{parts.query}"
-        response = client.get(path + query, target.data or None, follow=True)
+        response = client.get(
+            path + query, target.data or None, follow=True, headers=headers
+        )
     fragment = parts.fragment
     for location, _status in response.redirect_chain:
         fragment = urlsplit(location).fragment or fragment

@@ -131,6 +131,23 @@ class TestTheViewsExplainThemselves:
             "Back to lesson 16: http://testserver/lessons/performance/#demo"
         )
 
+    @pytest.mark.parametrize(
+        ("kind", "verdict"),
+        [("baseline", "no session"), ("read", "missing"), ("write", "missing")],
+    )
+    def test_a_browser_gets_a_course_page_with_a_link_back(
+        self, client, db, kind, verdict
+    ):
+        """A browser asks for HTML: the verdict (a first visit finds no cart)
+        on a course page, styled and accessible, with a link back to the demo;
+        Vary: Accept, since the plain and HTML answers differ by that header."""
+        response = client.get(reverse(VIEWS[kind]), headers={"Accept": "text/html"})
+        page = parse(response)
+        assert page.by_id("bench-verdict").strong.get_text() == verdict
+        assert "sessionbench" in page.text("bench-what")
+        assert page.by_id("bench-back")["href"] == "/lessons/performance/#demo"
+        assert "Accept" in response["Vary"]
+
     def test_the_demo_links_to_all_three(self, client, db):
         links = parse(client.get(reverse("myapp:performance"))).links()
         for path in (

@@ -4,8 +4,10 @@ import math
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from myapp import benchmark
@@ -47,10 +49,23 @@ AXIS_HEIGHT = 36
 
 
 def explained(request, verdict, what):
-    """The verdict on the first line, then what this view is and the way back."""
-    lesson = request.build_absolute_uri(reverse("myapp:performance"))
-    text = f"{verdict}\n\n{what}\nBack to lesson 16: {lesson}#demo\n"
-    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+    """The verdict on the first line, then what this view is and the way back.
+
+    A browser that asks for HTML gets the same words as a course page with a
+    link back; sessionbench asks for nothing and times the plain text.
+    """
+    if "text/html" in request.headers.get("Accept", ""):
+        response = render(
+            request,
+            "lessons/performance/bench.html",
+            {"verdict": verdict, "what": what},
+        )
+    else:
+        lesson = request.build_absolute_uri(reverse("myapp:performance"))
+        text = f"{verdict}\n\n{what}\nBack to lesson 16: {lesson}#demo\n"
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 @require_GET
