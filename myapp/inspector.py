@@ -133,18 +133,42 @@ def signed_cookie_record(request):
     # The cookie is the credential: show its payload, not a usable signature.
     payload, _, signature = cookie.rpartition(":")
     shown = f"{payload}:{signature[:4]}…" if payload else shorten(cookie)
-    return {**record, "raw": shown, "decoded": readable_payload(cookie)}
+    decoded, stopped = expand_payload(cookie)
+    return {**record, "raw": shown, "decoded": decoded, "stopped": stopped}
 
 
-def readable_payload(signed_value):
-    """The JSON inside a signed cookie: base64, maybe zlib, never encrypted."""
+# The most a payload is expanded to before anything has checked its signature.
+# A few kilobytes of zlib can hold megabytes: anyone can send such a cookie,
+# and without a bound this page would send all of it back, on every request.
+PAYLOAD_LIMIT = 8192
+
+
+def expand_payload(signed_value, limit=PAYLOAD_LIMIT):
+    """The JSON inside a signed cookie, at most ``limit`` bytes of it.
+
+    Returns (text, note): the note says why the text stops, or is None.
+    """
     payload = signed_value.split(":", 1)[0]
     compressed = payload.startswith(".")
     payload = payload.removeprefix(".")
     try:
         data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         if compressed:
-            data = zlib.decompress(data)
-        return data.decode()
+            inflater = zlib.decompressobj()
+            # max_length: zlib stops there, whatever the input would become.
+            data = inflater.decompress(data, limit + 1)
+        if len(data) <= limit:
+            return data.decode(), None
     except (ValueError, zlib.error, UnicodeDecodeError):
-        return "(not a payload Django wrote)"
+        return "(not a payload Django wrote)", None
+    text = data[:limit].decode(errors="replace")
+    return text, (
+        f"Stopped after {limit:,} bytes: the signature is not checked here, "
+        "so the inspector expands no more of what anyone could have sent."
+    )
+
+
+def readable_payload(signed_value):
+    """The JSON inside a signed cookie: base64, maybe zlib, never encrypted."""
+    text, stopped = expand_payload(signed_value)
+    return f"{text} … ({stopped})" if stopped else text
