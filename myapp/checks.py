@@ -8,9 +8,10 @@ myapp/apps.py.
 
 from urllib.parse import urlsplit
 
+import django
 from django.conf import settings
 from django.core.cache import caches
-from django.core.checks import Error
+from django.core.checks import Error, Tags, register
 from django.db import OperationalError, connections
 
 from myapp.store_errors import CACHE_UNREACHABLE
@@ -20,6 +21,32 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 START_POSTGRESQL = (
     "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 )
+
+# The oldest Django the course runs on: the last of the 2026 session, cookie
+# and cache fixes came in 5.2.19 (lesson 25 explains each).
+MINIMUM_DJANGO = (5, 2, 19)
+SESSION_CACHE_FIXES = (
+    "CVE-2026-35192 and CVE-2026-6907 (5.2.14), CVE-2026-6873 (5.2.15), "
+    "CVE-2026-48588 (5.2.16) and CVE-2026-113593 (5.2.19)"
+)
+
+
+@register(Tags.compatibility)
+def django_has_the_session_cache_fixes(app_configs=None, **kwargs):
+    """An Error on any Django older than 5.2.19, which lacks session fixes."""
+    if django.VERSION[:3] >= MINIMUM_DJANGO:
+        return []
+    found = ".".join(str(part) for part in django.VERSION[:3])
+    return [
+        Error(
+            f"Django {found} is installed; this course needs Django 5.2.19 or later.",
+            hint=(
+                "Install the version requirements.txt pins (pip install -r "
+                f"requirements.txt): it has the fixes for {SESSION_CACHE_FIXES}."
+            ),
+            id="myapp.E003",
+        )
+    ]
 
 
 def redis_is_reachable(app_configs=None, **kwargs):
