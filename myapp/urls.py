@@ -22,6 +22,8 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("home/", views.home, name="home"),
     path("logout/", views.logout, name="logout"),
+    # "Why is my session…?", a page, not a lesson. ex: /troubleshooting/
+    path("troubleshooting/", include("myapp.troubleshooting")),
 ]
 
 # Each live lesson brings its own URLs. ex: /lessons/visit-counter/
