@@ -288,9 +288,9 @@ SYMPTOMS = (
         "Once the session has expired, `@login_required` redirects to the login "
         "page. `fetch()` and htmx follow redirects quietly. Your script gets the "
         "login page's HTML with status 200, and htmx may paste it into the page.",
-        "After `fetch()`, check `response.redirected`. For htmx, answer such requests "
-        "with an `HX-Redirect` header naming the login page: htmx then loads it as a "
-        "whole page.",
+        "After `fetch()`, check `response.redirected`. For htmx, answer with status "
+        "200 and an `HX-Redirect` header naming the login page, not a redirect: htmx "
+        "then loads it as a whole page.",
         (
             Place("session-lifetime", "demo", "sessions that end"),
             Place("javascript-clients", "demo", "fetch() and the session"),
