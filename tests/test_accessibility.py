@@ -213,8 +213,16 @@ def walks(site, browser):
 
 
 # The course's own pages beyond the lessons: the index, the lesson list a
-# wrong address gets, and the seed pages every lesson's header links to.
-FRAME_PAGES = ["/", "/lessons/nope/", "/gsession", "/login/", "/home/"]
+# wrong address gets, the seed pages every lesson's header links to, and
+# "Why is my session…?".
+FRAME_PAGES = [
+    "/",
+    "/lessons/nope/",
+    "/gsession",
+    "/login/",
+    "/home/",
+    "/troubleshooting/",
+]
 PAGES = FRAME_PAGES + LIVE
 PAGE_IDS = FRAME_PAGES + [lesson.slug for lesson in LIVE]
 
