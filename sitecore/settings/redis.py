@@ -20,6 +20,7 @@ CACHES = {
         "LOCATION": REDIS_URL,
         # Passed to redis-py: a Redis that stops answering costs a request one
         # second, instead of holding the worker until the kernel gives up.
+        # Then the breaker skips it (SESSION_CACHE_SKIP_SECONDS, below).
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
@@ -29,12 +30,30 @@ CACHES = {
 # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
 SESSION_ENGINE = "myapp.session_backends.cache"
 
-# Cache failures the session engines log: shown on the console.
+# After a Redis failure (down, hung, full, read-only) the project's engines
+# skip Redis for this many seconds: the next request then tries it again.
+SESSION_CACHE_SKIP_SECONDS = float(os.environ.get("SESSION_CACHE_SKIP_SECONDS", 5))
+
+# Cache failures the session engines log, once per incident: on the console.
+# django.request drops its per-request record of a 503 that one caused.
 # https://docs.djangoproject.com/en/5.2/ref/logging/
 LOGGING = {
     **LOGGING,
+    "filters": {
+        **LOGGING.get("filters", {}),
+        "cache_failure_logged_once": {
+            "()": "myapp.store_errors.CacheFailureLoggedOnce"
+        },
+    },
     "loggers": {
         **LOGGING["loggers"],
         "django.contrib.sessions": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {
+            **LOGGING["loggers"].get("django.request", {}),
+            "filters": [
+                *LOGGING["loggers"].get("django.request", {}).get("filters", []),
+                "cache_failure_logged_once",
+            ],
+        },
     },
 }
