@@ -16,6 +16,7 @@ from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddlew
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.views.decorators import cache as cache_decorators
 from django.views.decorators.vary import vary_on_cookie
 
 from myapp.checks import django_has_the_session_cache_fixes
@@ -243,6 +244,17 @@ class TestPerSiteCache:
         response = site(RequestFactory().get("/s/", HTTP_COOKIE=session_cookie("a")))
         assert settings.SESSION_COOKIE_NAME in response.cookies
         assert "Cookie" in vary(response)
+
+    def test_a_private_page_is_not_stored(self, engine, own_prefix):
+        """cache_control(private=True): the per-site cache keeps no copy, and
+        the response says Cache-Control: private."""
+        view = CountingView()
+        site = per_site(cache_decorators.cache_control(private=True)(view))
+        cookie = session_cookie("apple")
+        response = site(RequestFactory().get("/c/", HTTP_COOKIE=cookie))
+        site(RequestFactory().get("/c/", HTTP_COOKIE=cookie))
+        assert response["Cache-Control"] == "private"
+        assert view.calls == 2
 
     def test_vary_star_is_not_stored(self, db, own_prefix):
         """A response with Vary: * is never stored."""
