@@ -247,7 +247,7 @@ LESSONS = (
         "session-lifetime",
         "Session lifetime",
         PARTS[5],
-        "Remember me, an idle timeout and an absolute cap, as one policy.",
+        "Remember me, idle timeout and absolute cap: one policy the server enforces.",
     ),
     Lesson(
         25,

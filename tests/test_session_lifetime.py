@@ -105,9 +105,7 @@ class TestSignIn:
         assert page.by_id("lifetime-remaining")["data-remaining"] == "60"
         assert page.text("lifetime-limit") == "idle timeout"
 
-    def test_signing_in_gives_the_session_a_new_key(
-        self, client, server_engine, clock
-    ):
+    def test_signing_in_gives_the_session_a_new_key(self, client, server_engine, clock):
         """cycle_key() at sign-in, as login() does: a key known before is gone."""
         sign_in(client, name="Ada")
         before = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -164,9 +162,7 @@ class TestIdleTimeout:
             "opened", []
         )
 
-    def test_a_request_every_thirty_seconds_keeps_it_alive(
-        self, client, engine, clock
-    ):
+    def test_a_request_every_thirty_seconds_keeps_it_alive(self, client, engine, clock):
         """Each request is activity: at 150 s, well past 60, still signed in."""
         sign_in(client)
         for _ in range(5):
@@ -256,9 +252,7 @@ class TestAbsoluteCap:
 
 
 class TestStaySignedIn:
-    def test_stay_records_activity_even_within_ten_seconds(
-        self, client, engine, clock
-    ):
+    def test_stay_records_activity_even_within_ten_seconds(self, client, engine, clock):
         """The button always writes: idle timeout moves to 61 s after 15:00:05."""
         sign_in(client)
         clock.advance(5)

@@ -155,7 +155,7 @@ def sign_in(request):
 @require_POST
 @lifetime_policy
 def stay(request):
-    """"Stay signed in": a request is activity; this one always writes it."""
+    """ "Stay signed in": a request is activity; this one always writes it."""
     if USER_KEY in request.session:
         request.session[LAST_SEEN_KEY] = now().isoformat()
     return redirect(reverse("myapp:session-lifetime") + "#demo")
