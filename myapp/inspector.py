@@ -16,6 +16,7 @@ from django.contrib.sessions.backends.file import SessionStore as FileStore
 from django.contrib.sessions.backends.signed_cookies import (
     SessionStore as SignedCookieStore,
 )
+from django.core import signing
 from django.core.cache import caches
 
 from myapp.context_processors import engine_label
@@ -35,6 +36,30 @@ def show(value):
         return (
             f"{value!r} (not JSON-serializable: saving fails on every engine but cache)"
         )
+
+
+# Shown where a stored record fails its signature check.
+UNREADABLE = "(cannot be decoded: signed with another SECRET_KEY, or changed)"
+
+
+def quietly_decoded(store, text):
+    """(data, readable): what ``store.decode()`` returns, without its warning.
+
+    decode() logs "Session data corrupted" for each record it cannot verify;
+    after a SECRET_KEY change that is every record. Django has logged it
+    once already, when it loaded the session: a page that shows the record
+    says so on the page instead of logging it again.
+    """
+    try:
+        data = signing.loads(text, salt=store.key_salt, serializer=store.serializer)
+    except Exception:  # BadSignature, or data that is not the serializer's
+        return {}, False
+    return data, True
+
+
+def shown_decoded(session, text):
+    data, readable = quietly_decoded(session, text)
+    return show(data) if readable else UNREADABLE
 
 
 def inspect_session(request):
@@ -88,7 +113,7 @@ def database_record(session, session_key):
     return {
         **record,
         "raw": row.session_data,
-        "decoded": show(session.decode(row.session_data)),
+        "decoded": shown_decoded(session, row.session_data),
         "expires": row.expire_date,
     }
 
@@ -118,7 +143,8 @@ def file_record(session, session_key):
     except FileNotFoundError:
         return {**record, "missing": True}
     text = raw.decode("ascii", errors="replace")
-    return {**record, "raw": text, "decoded": show(session.decode(text))}
+    decoded = shown_decoded(session, text) if text else show({})
+    return {**record, "raw": text, "decoded": decoded}
 
 
 def signed_cookie_record(request):

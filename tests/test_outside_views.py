@@ -12,13 +12,17 @@ from io import StringIO
 import django
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.management import call_command
 from django.core.management.commands.shell import Command as Shell
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from myapp.lessons.outside_views import TRANSCRIPT_KEY, run_in_shell
 from myapp.management.commands.sessions import Command
@@ -210,6 +214,23 @@ class TestCommandListing:
         line = next(line for line in out.splitlines() if shorten(key) in line)
         assert "[past its expiry, but the file engine keeps it]" in line
 
+    @pytest.mark.parametrize("engine_name", ["db", "file"])
+    def test_unreadable_records_are_marked_not_logged(
+        self, use_settings, db, caplog, engine_name
+    ):
+        """Run by hand after a key change: one mark per record in the output,
+        not one warning per record in the log."""
+        use_settings(engine_name)
+        with override_settings(SECRET_KEY="the key before the change"):
+            key = make_session({"sname": "from before"})
+        with caplog.at_level("WARNING", logger="django.security"):
+            out = sessions_output()
+        line = next(line for line in out.splitlines() if shorten(key) in line)
+        assert line.endswith(
+            "[cannot be decoded: signed with another SECRET_KEY, or changed]  {}"
+        )
+        assert not [r for r in caplog.records if "corrupted" in r.getMessage()]
+
     def test_file_listing_skips_files_that_are_not_sessions(self, use_settings, db):
         use_settings("file")
         key = make_session({"sname": "ada"})
@@ -275,7 +296,11 @@ class TestPage:
         other_key = session_cookie(other).value
         response = client.get(PAGE)
         page = parse(response)
-        assert "2 live sessions and 0 expired" in page.text("outside-listing")
+        # The file engine's page counts files: live or expired is inside each.
+        counted = {"file": "2 session files"}.get(
+            engine_name, "2 live sessions and 0 expired"
+        )
+        assert counted in page.text("outside-listing")
         own = page.text("outside-own")
         assert own.startswith(shorten(own_key))
         assert '"sname": "irfan"' in own
@@ -304,6 +329,153 @@ class TestPage:
     def test_a_new_visitor_has_nothing_stored(self, client, db):
         text = parse(client.get(PAGE)).text("outside-own")
         assert text.startswith("You have no session key yet")
+
+
+def stored_rows(count, data, expires_in=timedelta(days=1)):
+    """count rows in django_session, written at once as a busy site leaves them."""
+    now = timezone.now()
+    Session.objects.bulk_create(
+        Session(
+            session_key=get_random_string(32, VALID_KEY_CHARS),
+            session_data=data,
+            expire_date=now + expires_in,
+        )
+        for _ in range(count)
+    )
+
+
+def stored_files(directory, count, text):
+    for _ in range(count):
+        key = get_random_string(32, VALID_KEY_CHARS)
+        with open(os.path.join(directory, "sessionid" + key), "w") as file:
+            file.write(text)
+
+
+@pytest.fixture
+def signatures_checked(monkeypatch):
+    """How many signed values are checked: every decode of a session is one."""
+    calls = []
+    loads = signing.loads
+
+    def counting_loads(*args, **kwargs):
+        calls.append(args[0])
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(signing, "loads", counting_loads)
+    return calls
+
+
+def corrupted_lines(caplog):
+    return [r for r in caplog.records if r.getMessage() == "Session data corrupted"]
+
+
+class TestPageCost:
+    """Anyone can add sessions (every new visitor does): the page must not
+    cost more for each one, nor log a line for each one it cannot read."""
+
+    def test_5000_rows_cost_no_more_queries_than_none(self, client, use_settings, db):
+        use_settings("db")
+        client.get("/ssession")
+        client.get(PAGE)  # the first view records progress
+        with CaptureQueriesContext(connection) as empty:
+            client.get(PAGE)
+        stored_rows(5000, session_store()().encode({"n": 1}))
+        with CaptureQueriesContext(connection) as full:
+            page = parse(client.get(PAGE))
+        assert len(full) == len(empty) <= 8
+        text = page.text("outside-listing")
+        assert "more than 1,000 live sessions and 0 expired" in text
+
+    def test_only_the_visitors_own_session_is_decoded(
+        self, client, use_settings, db, signatures_checked
+    ):
+        """Three decodes of your own record at most (the middleware's load,
+        the inspector, the listing), none of the 5,000 others."""
+        use_settings("db")
+        client.get("/ssession")
+        others = session_store()().encode({"n": 1})
+        stored_rows(5000, others)
+        signatures_checked.clear()
+        page = parse(client.get(PAGE))
+        assert 1 <= len(signatures_checked) <= 3
+        assert others not in signatures_checked
+        assert '"sname": "irfan"' in page.text("outside-own")
+
+    def test_the_file_engine_reads_no_other_file(
+        self, client, use_settings, db, signatures_checked
+    ):
+        use_settings("file")
+        client.get("/ssession")
+        others = session_store()().encode({"n": 1})
+        stored_files(settings.SESSION_FILE_PATH, 1500, others)
+        signatures_checked.clear()
+        page = parse(client.get(PAGE))
+        assert 1 <= len(signatures_checked) <= 3
+        assert others not in signatures_checked
+        assert "more than 1,000 session files" in page.text("outside-listing")
+        assert '"sname": "irfan"' in page.text("outside-own")
+
+    def test_the_page_takes_as_long_at_5000_rows_as_at_none(
+        self, client, use_settings, db
+    ):
+        """The best of seven views, so that load on the machine cancels out.
+        Reading every row took about 20 times as long at 5,000."""
+
+        def best_time():
+            times = []
+            for _ in range(7):
+                start = time.perf_counter()
+                client.get(PAGE)
+                times.append(time.perf_counter() - start)
+            return min(times)
+
+        use_settings("db")
+        client.get("/ssession")
+        client.get(PAGE)
+        empty = best_time()
+        stored_rows(5000, session_store()().encode({"n": 1}))
+        assert best_time() < 2 * empty + 0.01
+
+    @pytest.mark.parametrize("engine_name", ["db", "file"])
+    def test_records_signed_with_another_key_log_nothing_on_a_page_view(
+        self, client, use_settings, db, caplog, engine_name
+    ):
+        """After a SECRET_KEY change every stored record fails its signature:
+        the page must not log "Session data corrupted" once per record."""
+        use_settings(engine_name)
+        client.get("/ssession")
+        with override_settings(SECRET_KEY="the key before the change"):
+            old = session_store()().encode({"sname": "from before"})
+        if engine_name == "db":
+            stored_rows(50, old)
+        else:
+            stored_files(settings.SESSION_FILE_PATH, 50, old)
+        with caplog.at_level("WARNING", logger="django.security"):
+            response = client.get(PAGE)
+        assert response.status_code == 200
+        assert corrupted_lines(caplog) == []
+
+    def test_your_own_unreadable_record_is_shown_as_such(
+        self, client, use_settings, db, caplog
+    ):
+        """One line in the log, Django's own when it loads your session; the
+        page and its inspector say why they cannot show the data instead of
+        logging it again."""
+        use_settings("db")
+        client.get("/ssession")
+        key = session_cookie(client).value
+        with override_settings(SECRET_KEY="the key before the change"):
+            old = session_store()().encode({"sname": "from before"})
+        Session.objects.filter(pk=key).update(session_data=old)
+        with caplog.at_level("WARNING", logger="django.security"):
+            page = parse(client.get(PAGE))
+        assert len(corrupted_lines(caplog)) == 1
+        own = page.text("outside-own")
+        assert own.startswith(shorten(key))
+        assert "(cannot be decoded: signed with another SECRET_KEY, or changed)" in (
+            page.text("inspector-stored")
+        )
+        assert "[cannot be decoded: signed with another SECRET_KEY, or changed]" in own
 
 
 def transcript_of(client):

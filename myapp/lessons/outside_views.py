@@ -7,10 +7,12 @@ from django.views.decorators.http import require_GET, require_POST
 from myapp.course import render_lesson
 from myapp.inspector import shorten
 from myapp.management.commands.sessions import (
+    PAGE_COUNT_LIMIT,
     Command,
     NotListable,
     describe,
-    stored_sessions,
+    session_counts,
+    stored_session,
 )
 
 TRANSCRIPT_KEY = "outside_views_transcript"
@@ -73,24 +75,24 @@ def run_in_shell(lines):
 
 @require_GET
 def page(request):
-    """Run the command's listing here: counts for everyone, details for you only.
+    """The command's code on a public page: counts for everyone, details for you.
 
-    Other visitors' keys and data stay off this public page.
+    Other visitors' keys and data stay off this page, and so does their cost:
+    the counts stop at a fixed limit, and only your own record is read.
     """
     # Reading loads the session: an unknown or forged key is dropped here.
     transcript = request.session.get(TRANSCRIPT_KEY)
     own_key = request.session.session_key
     try:
-        listing, not_listable = stored_sessions(), None
+        counts, not_listable = session_counts(), None
     except NotListable as reason:
-        listing, not_listable = None, str(reason)
-    own = None
-    if listing is not None and own_key:
-        own = next((s for s in listing.sessions if s.key == own_key), None)
+        counts, not_listable = None, str(reason)
+    own = stored_session(own_key) if counts is not None else None
     context = {
         "recipe": RECIPE,
         "transcript": transcript,
-        "listing": listing,
+        "counts": counts,
+        "count_limit": f"{PAGE_COUNT_LIMIT:,}",
         "not_listable": not_listable,
         "own": describe(own) if own else None,
         "own_key": shorten(own_key),
