@@ -175,6 +175,25 @@ class TestIdleTimeout:
         assert ended_by(parse(client.get(PAGE)))
         assert ended_by(parse(client.get(PAGE))) is None
 
+    def test_other_lessons_are_not_activity_here(self, client, engine, clock):
+        """Only this lesson's views run the check: a lesson read at 30 s does
+        not move the idle timeout, which ends the session at 60 s."""
+        sign_in(client)
+        clock.advance(30)
+        client.get(reverse("myapp:expiry"))
+        clock.advance(30)
+        assert ended_by(parse(client.get(PAGE))).startswith(
+            "The idle timeout ended your session."
+        )
+
+    def test_a_browser_close_session_keeps_the_site_wide_age_on_the_server(
+        self, client, engine, clock
+    ):
+        """set_expiry(0): the server's own limit is SESSION_COOKIE_AGE, two weeks
+        here, not the idle timeout: that is why the policy checks its own times."""
+        sign_in(client, remember=False)
+        assert client.session.get_expiry_age() == TWO_WEEKS
+
 
 class TestActivityWrites:
     def test_a_request_within_ten_seconds_writes_nothing(self, client, engine, clock):
