@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from myapp.course import render_lesson
 from myapp.inspector import shorten
 from myapp.lessons.security import fingerprint
+from myapp.ratelimit import limited
 
 # The three keys auth.login() writes; AuthenticationMiddleware reads them.
 AUTH_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
@@ -71,6 +72,7 @@ def note(request):
 
 
 @require_POST
+@limited("signup")  # a public site: at most LIMITS["signup"] accounts per address
 def signup(request):
     """Create a user (a row in auth_user): the session is not touched until login."""
     form = SignupForm(request.POST, prefix="signup")
