@@ -290,7 +290,13 @@ class TestPage:
         assert page.by_id("notes-form")["action"] == ADD + "#notes"
         assert page.by_id("clear-form")["action"] == CLEAR + "#notes"
         assert "Without JavaScript" in page.text("fetch-output")
-        for button in ("reload-notes", "send-no-token", "cross-site-fetch"):
+        buttons = (
+            "add-with-fetch",
+            "reload-notes",
+            "send-no-token",
+            "cross-site-fetch",
+        )
+        for button in buttons:
             assert page.by_id(button).has_attr("hidden")
 
     def test_only_this_lesson_loads_the_script(self, client, db):
@@ -370,11 +376,11 @@ def arrived_on_echo(page):
 @pytest.mark.browser
 class TestInTheBrowser:
     def test_the_script_adds_a_note_with_fetch_and_the_csrf_header(self, site, page):
-        """The form submits through fetch(): JSON out, 201, no page load."""
+        """The script's button sends the note with fetch(): JSON, 201, no reload."""
         page.goto(site + PAGE)
         page.fill("#id_note", "from fetch")
         with page.expect_response(site + ADD) as answer:
-            page.get_by_role("button", name="Add the note").click()
+            page.get_by_role("button", name="Add with fetch()").click()
         response = answer.value
         assert response.status == 201
         assert response.request.headers["content-type"] == "application/json"
@@ -458,7 +464,7 @@ def start_a_session_and_set_the_demo_cookies(page, site):
     page.goto(site + PAGE)
     page.fill("#id_note", "a session")
     with page.expect_response(site + ADD):
-        page.get_by_role("button", name="Add the note").click()
+        page.get_by_role("button", name="Add with fetch()").click()
     page.get_by_role("button", name="Set the three demo cookies here").click()
     page.wait_for_url(site + PAGE + "#samesite")
     names = {cookie["name"] for cookie in page.context.cookies()}

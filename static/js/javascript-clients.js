@@ -1,5 +1,5 @@
 // Lesson 26: the notes demo through fetch(), and a cross-site fetch for SameSite.
-// Progressive enhancement: without JavaScript the forms post and redirect.
+// Progressive enhancement: the forms post without it; the script adds buttons.
 (function () {
   "use strict";
   var demo = document.getElementById("javascript-demo");
@@ -57,8 +57,10 @@
     return { "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
   }
 
-  document.getElementById("notes-form").addEventListener("submit", function (event) {
-    event.preventDefault(); // the script sends the note instead of the form
+  // The forms still post without a script; these buttons send the same by fetch().
+  var addButton = document.getElementById("add-with-fetch");
+  addButton.hidden = false;
+  addButton.addEventListener("click", function () {
     var field = document.getElementById("id_note");
     var request = fetch(addUrl, {
       method: "POST",
@@ -69,8 +71,9 @@
     report("POST " + addUrl, request);
     field.value = "";
   });
-  document.getElementById("clear-form").addEventListener("submit", function (event) {
-    event.preventDefault();
+  var clearButton = document.getElementById("clear-with-fetch");
+  clearButton.hidden = false;
+  clearButton.addEventListener("click", function () {
     var request = fetch(clearUrl, { method: "POST", headers: jsonHeaders(), body: "{}" });
     report("POST " + clearUrl, request);
   });
