@@ -14,6 +14,10 @@
   var warnAt = parseInt(remaining.getAttribute("data-warn"), 10);
   var idle = remaining.getAttribute("data-limit") === "idle";
   var loaded = Date.now();
+  var asMade = document.getElementById("lifetime-as-made");
+  if (asMade) {
+    asMade.hidden = true; // the count below is live now
+  }
   function say(text) {
     if (warning.textContent !== text) {
       warning.textContent = text;
