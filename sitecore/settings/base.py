@@ -126,14 +126,36 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Errors go to stderr, which runserver, gunicorn and any process manager keep.
+# Django's own "console" handler prints only while DEBUG is on; "debug_off"
+# prints only while it is off: every line appears once, whatever DEBUG says.
+# The levels sit on the handler, so DEBUG's own output (404s) stays as it was.
+# https://docs.djangoproject.com/en/5.2/ref/logging/#default-logging-configuration
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "debug_off": {
+            "class": "logging.StreamHandler",
+            "filters": ["require_debug_false"],
+        },
+        "debug_off_errors": {
+            "class": "logging.StreamHandler",
+            "filters": ["require_debug_false"],
+            "level": "ERROR",
+        },
+    },
     "loggers": {
+        # Every 500, with its traceback; the visitor sees only the error page.
+        # https://docs.djangoproject.com/en/5.2/ref/logging/#django-request
+        "django.request": {"handlers": ["debug_off_errors"]},
         # "Session data corrupted" and other tampering reports land here.
         "django.security.SuspiciousSession": {
-            "handlers": ["console"],
+            "handlers": ["debug_off"],
             "level": "WARNING",
         },
     },

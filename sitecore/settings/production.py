@@ -4,11 +4,18 @@ r"""Production: DEBUG off, secrets and hosts from the environment, HTTPS only.
         "import secrets; print(secrets.token_urlsafe(50))")
     export DJANGO_ALLOWED_HOSTS=example.com
     python manage.py check --deploy --settings=sitecore.settings.production
+    make production
 
-The check prints no warning. Sessions use base's engine (the database).
+The check prints no warning. ``make production`` migrates, collects the static
+files and serves the site with gunicorn on 127.0.0.1:8000, for an HTTPS proxy
+in front (README, "Running in production"). Sessions live in the database:
+SQLite by default, PostgreSQL when DATABASE_URL is set, with Redis in front
+(the redis_cached_db engine) when REDIS_URL is set.
 """
 
+import logging
 import os
+from copy import copy
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +25,25 @@ from .base import INSTALLED_APPS, LOGGING, MIDDLEWARE, VAR_DIR
 
 def comma_separated(value):
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def flag(name, default=False):
+    """An on/off environment variable: 1 or 0 (true/false, yes/no, on/off)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
+
+
+def seconds(name, default):
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}")
+    return int(value)
 
 
 def required(name, example, parse=str.strip):
@@ -64,19 +90,110 @@ DEBUG_TOOLBAR = False
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "debug_toolbar"]
 MIDDLEWARE = [name for name in MIDDLEWARE if not name.startswith("debug_toolbar.")]
 
-# collectstatic copies static/ here, for the web server in front to serve.
-# https://docs.djangoproject.com/en/5.2/ref/settings/#static-root
-STATIC_ROOT = VAR_DIR / "static"
+# ---------------------------------------------------------------------------
+# Static files
+#
+# With DEBUG off, Django serves no static file: without this the stylesheet,
+# and so every page and every error page, would be unstyled. WhiteNoise serves
+# them from the application itself, with long cache headers on the hashed
+# names that collectstatic writes (course.<hash>.css), and compressed.
+# Reference: https://whitenoise.readthedocs.io/en/stable/django.html
+# ---------------------------------------------------------------------------
 
-# With DEBUG off, Django's own console handler stays silent and mail_admins
-# has no ADMINS: the traceback of a 500 would go nowhere. Send it to stderr,
-# which the process manager keeps; the visitor sees only the error page.
-# https://docs.djangoproject.com/en/5.2/ref/logging/#django-request
+# collectstatic copies static/ here (make production runs it).
+# https://docs.djangoproject.com/en/5.2/ref/settings/#static-root
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "static"
+
+# Right after SecurityMiddleware: the HTTPS redirect comes first, and a static
+# file costs no session, no CSRF check and no template.
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE = [
+    *MIDDLEWARE[:_after_security],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[_after_security:],
+]
+
+# {% static %} writes the hashed names, so a changed file is a new URL.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#storages
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+
+# ---------------------------------------------------------------------------
+# Database and Redis, when the environment names them
+# ---------------------------------------------------------------------------
+
+# DATABASE_URL=postgres://user:password@host:5432/name: PostgreSQL, set up as
+# sitecore/settings/postgres.py does. Unset: SQLite in db.sqlite3.
+if os.environ.get("DATABASE_URL"):
+    from .postgres import DATABASES  # noqa: F401
+
+# REDIS_URL=redis://host:6379/0: sessions read from Redis and written through
+# to the database, which keeps serving them while Redis fails (lesson 15).
+if os.environ.get("REDIS_URL"):
+    from .redis import CACHES  # noqa: F401
+
+    SESSION_ENGINE = "myapp.session_backends.cached_db"
+
+
+# ---------------------------------------------------------------------------
+# Logging
+#
+# What goes wrong, on stderr, which gunicorn and any process manager keep:
+# every 5xx with its traceback, every 4xx (404, CSRF failures) and every
+# security event (a bad Host header, a forged session) on one line each.
+# Reference: https://docs.djangoproject.com/en/5.2/ref/logging/#django-request
+# ---------------------------------------------------------------------------
+
+
+class OneLineFormatter(logging.Formatter):
+    """The level, the logger and the message; a traceback only for a 5xx.
+
+    Django attaches the exception to a 400 for a bad Host header and to a 403:
+    its traceback says only where Django raised it, and would turn one event
+    into twenty lines.
+    """
+
+    def format(self, record):
+        status = getattr(record, "status_code", None)
+        server_error = status >= 500 if status else record.levelno >= logging.ERROR
+        if record.exc_info and not server_error:
+            record = copy(record)
+            record.exc_info = record.exc_text = None
+        return super().format(record)
+
+
 LOGGING = {
     **LOGGING,
+    "formatters": {
+        "one_line": {
+            "()": OneLineFormatter,
+            "format": "{levelname} {name}: {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        **LOGGING["handlers"],
+        "stderr": {"class": "logging.StreamHandler", "formatter": "one_line"},
+    },
     "loggers": {
-        **LOGGING["loggers"],
-        "django.request": {"handlers": ["console"], "level": "ERROR"},
+        # base's django.security.* entries would print each event a second
+        # time: everything under django.security reaches the logger below.
+        **{
+            name: logger
+            for name, logger in LOGGING["loggers"].items()
+            if not name.startswith(("django.request", "django.security"))
+        },
+        # 5xx at ERROR, 4xx at WARNING.
+        "django.request": {"handlers": ["stderr"], "level": "WARNING"},
+        # CSRF failures, bad Host headers, forged or interrupted sessions.
+        "django.security": {"handlers": ["stderr"], "level": "WARNING"},
+        # The session engines' own reports (a Redis that fails, lesson 15).
+        "django.contrib.sessions": {"handlers": ["stderr"], "level": "WARNING"},
     },
 }
 
@@ -99,15 +216,42 @@ CSRF_COOKIE_SECURE = True
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-ssl-redirect
 SECURE_SSL_REDIRECT = True
 
-# HSTS: browsers that saw the header use https for this host, and (include
-# subdomains) every subdomain, for a year, without trying http first. Every
-# subdomain must serve https before you deploy this. Preload makes the domain
-# eligible for the list built into browsers: anyone may then submit it at
-# hstspreload.org, and leaving the list takes months.
+# __Host- names: a browser keeps such a cookie only if it is Secure, has
+# Path=/ and no Domain. So no subdomain, and no page over plain http, can set
+# or overwrite it (lesson 17). base keeps both paths at "/", both domains None.
+# https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Set-Cookie#cookie_prefixes
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# HSTS: a browser that saw the header uses https for this host, without trying
+# http first, for SECURE_HSTS_SECONDS. Short by default (an hour), so a trial
+# on a real domain can be undone within the hour; raise it once https works.
+# Include subdomains: every subdomain too, so every one must serve https.
+# Preload: a request to be built into browsers (hstspreload.org). It needs a
+# year and subdomains, and leaving the list takes months: only on purpose.
 # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+SECURE_HSTS_SECONDS = seconds("DJANGO_HSTS_SECONDS", 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = flag("DJANGO_HSTS_PRELOAD")
+ONE_YEAR = 60 * 60 * 24 * 365
+if SECURE_HSTS_PRELOAD and not (
+    SECURE_HSTS_SECONDS >= ONE_YEAR and SECURE_HSTS_INCLUDE_SUBDOMAINS
+):
+    raise ImproperlyConfigured(
+        "DJANGO_HSTS_PRELOAD=1 needs DJANGO_HSTS_SECONDS=31536000 (a year) or "
+        "more and DJANGO_HSTS_INCLUDE_SUBDOMAINS=1: hstspreload.org accepts "
+        "nothing less."
+    )
+
+# check --deploy warns (security.W005, security.W021) whenever HSTS leaves
+# out subdomains or preload. Here both are off on purpose, until the
+# variables above turn them on: each warning is silenced only while its
+# choice stands. A short SECURE_HSTS_SECONDS draws no warning; 0 does (W004).
+# https://docs.djangoproject.com/en/5.2/ref/checks/#security
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 
 # Behind a proxy that terminates TLS, Django sees plain http and would
 # redirect forever. Set DJANGO_BEHIND_HTTPS_PROXY=1 only if the proxy sets
