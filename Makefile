@@ -48,6 +48,18 @@ run-multi: migrate ## Lesson 15: two gunicorn processes on 127.0.0.1:8001 and :8
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m gunicorn sitecore.wsgi --bind 127.0.0.1:8002 --no-control-socket
 
+# Production (README, "Running in production"): DEBUG off, HTTPS only, static
+# files collected into var/static and served by WhiteNoise, 2 gunicorn workers.
+# Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; uses DATABASE_URL (PostgreSQL)
+# and REDIS_URL (Redis in front of the database) when they are set.
+BIND ?= 127.0.0.1:8000
+.PHONY: production
+production: $(STAMP) ## Serve with production settings under gunicorn on 127.0.0.1:8000 (BIND=host:port)
+	export DJANGO_SETTINGS_MODULE=sitecore.settings.production; \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
+	exec $(PY) -m gunicorn sitecore.wsgi --bind $(BIND) --workers 2 --no-control-socket
+
 # loadgroup: tests that share a module's server or browser stay on one worker
 # (tests/conftest.py groups them); every other test goes to whichever is free.
 test: $(STAMP) ## Run the whole suite, on every core (WORKERS=0: in one process)
