@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 
 # name: (how many times, per how many seconds), per client address. A
 # learner signs up once or twice and races a handful of times; these leave
-# room for that and for the project's tests, and stop a script early.
+# room for that and for the project's tests, and stop a script early. The
+# counters live in the default cache: on Redis every worker shares them; with
+# the local-memory cache each server process counts on its own.
 LIMITS = {
     "signup": (20, 600),  # accounts: rows in auth_user that stay
     "race": (30, 600),  # races: up to 20 threads each (concurrency.py)
