@@ -22,6 +22,8 @@ HTTPS_SETTINGS = (
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_NAME",
+    "CSRF_COOKIE_NAME",
 )
 
 
@@ -155,16 +157,15 @@ class TestHttps:
         with override_settings(**https):
             response = client.get(reverse("myapp:security"), secure=True)
         assert response.status_code == 200
-        session = response.cookies[settings.SESSION_COOKIE_NAME].output(header="")
-        csrf = response.cookies[settings.CSRF_COOKIE_NAME].output(header="")
+        session = response.cookies["__Host-sessionid"].output(header="")
+        csrf = response.cookies["__Host-csrftoken"].output(header="")
         for header in (session, csrf):
             attributes = {part.strip().split("=")[0] for part in header.split(";")}
             assert "Secure" in attributes
         assert "HttpOnly" in session
         assert "SameSite=Lax" in session
-        assert response["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains; preload"
-        )
+        # An hour, no subdomains, no preload: the short default a teacher can undo.
+        assert response["Strict-Transport-Security"] == "max-age=3600"
 
     def test_plain_http_is_redirected(self, client, db, production):
         https = {name: getattr(production, name) for name in HTTPS_SETTINGS}

@@ -232,8 +232,12 @@ def deploy_warnings():
         include_deployment_checks=True, tags=[checks.Tags.security]
     )
     # The first sentence names the setting; the id finds the rest in the docs.
+    # A warning the settings silence on purpose (SILENCED_SYSTEM_CHECKS) is
+    # not reported by the command either.
     return [
-        (message.id, str(message.msg).split(". ")[0].rstrip(".")) for message in found
+        (message.id, str(message.msg).split(". ")[0].rstrip("."))
+        for message in found
+        if not message.is_silenced()
     ]
 
 
