@@ -254,7 +254,7 @@ LESSONS = (
         "caching",
         "Sessions and HTTP caching",
         PARTS[5],
-        "Vary: Cookie, cache_page, private pages, and a page cached for the wrong user.",
+        "Vary: Cookie, cache_page, private pages, a page cached for the wrong user.",
     ),
     Lesson(
         26,
