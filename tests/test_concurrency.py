@@ -285,12 +285,21 @@ class TestSessionInterrupted:
         assert record.levelname == "WARNING"
         assert record.getMessage().startswith("The request's session was deleted")
 
+    PLAIN_STORAGES = repr(
+        {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        }
+    )
+
     @pytest.mark.parametrize(
         ("settings_module", "debug", "logged"),
         [
             ("sitecore.settings.db", "1", True),
             ("sitecore.settings.db", "0", False),
-            ("sitecore.settings.production", "0", False),
+            ("sitecore.settings.production", "0", True),
         ],
         ids=["db-debug-on", "db-debug-off", "production"],
     )
@@ -298,18 +307,22 @@ class TestSessionInterrupted:
         self, settings_module, debug, logged
     ):
         """Each settings module in a fresh process, as a server would start it:
-        with DEBUG on the console shows the warning; production.py keeps
-        django.request at ERROR, so it logs nothing."""
+        with DEBUG on the console shows the warning; with DEBUG off only
+        production.py, which logs every 4xx of django.request, shows it."""
         code = (
             "import django; django.setup()\n"
             "from django.contrib.sessions.exceptions import SessionInterrupted\n"
             "from django.core.handlers.exception import response_for_exception\n"
             "from django.test import RequestFactory\n"
+            "from django.test import override_settings\n"
             "request = RequestFactory().post('/x', SERVER_NAME='example.com')\n"
-            "try:\n"
-            "    raise SessionInterrupted('deleted before the request completed')\n"
-            "except SessionInterrupted as error:\n"
-            "    print(response_for_exception(request, error).status_code)\n"
+            # The 400 page links the stylesheet: without collectstatic's
+            # manifest, production's storage cannot name it. Plain storage here.
+            "with override_settings(STORAGES=" + self.PLAIN_STORAGES + "):\n"
+            "    try:\n"
+            "        raise SessionInterrupted('deleted before the request completed')\n"
+            "    except SessionInterrupted as error:\n"
+            "        print(response_for_exception(request, error).status_code)\n"
         )
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
