@@ -12,6 +12,7 @@ import redis
 from django.contrib.sessions.backends.file import SessionStore as FileStore
 from django.core.cache import caches
 
+from tests.browser import chromium, live_site
 from tests.services import in_ci, redis_key_prefix, require_redis
 
 # The engine settings modules of sitecore/settings/ that run on any machine;
@@ -172,3 +173,30 @@ def pytest_terminal_summary(terminalreporter, config):
         for nodeid in SKIPPED:
             terminalreporter.line(f"SKIPPED {nodeid}")
         terminalreporter.line(f"{len(SKIPPED)} skipped: under CI every test must run.")
+
+
+# --- A real browser ----------------------------------------------------------
+# One site and one Chromium per test module (tests/browser.py starts both); a
+# module that needs another site (its own settings, a private Redis) defines
+# its own `site` fixture, which takes precedence over this one.
+
+
+@pytest.fixture(scope="module")
+def site():
+    with live_site() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (its own cookies) and page for each test."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

@@ -18,7 +18,6 @@ from playwright.sync_api import Error as PlaywrightError
 
 from myapp.course import live_lessons
 from myapp.lessons.visit_counter import VISITS_KEY
-from tests.browser import chromium, live_site
 from tests.test_demo_returns import runs_demo_of
 
 pytestmark = pytest.mark.browser
@@ -184,18 +183,6 @@ class Walker:
         form = page.locator(f"#lesson-{lesson.slug} form").nth(control["formIndex"])
         with page.expect_navigation():
             form.evaluate(SUBMIT, control["buttonIndex"])
-
-
-@pytest.fixture(scope="module")
-def site():
-    with live_site() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

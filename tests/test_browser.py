@@ -8,29 +8,9 @@ import re
 import pytest
 
 from myapp.course import live_lessons
-from tests.browser import chromium, live_site, persistent_cookies
+from tests.browser import live_site, persistent_cookies
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site():
-    with live_site() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def session_cookie(context):

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from myapp.lessons.javascript_clients import NOTES_KEY
-from tests.browser import CHROMIUM_ARGS, chromium, live_site
+from tests.browser import CHROMIUM_ARGS
 from tests.html import parse
 
 PAGE = reverse("myapp:javascript-clients")
@@ -336,26 +336,6 @@ class TestPage:
 
 
 # --- In a real browser -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site():
-    with live_site() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def other_name(site):

@@ -15,7 +15,6 @@ from django.test import Client
 from django.urls import reverse
 
 from myapp.lessons import session_lifetime
-from tests.browser import chromium, live_site
 from tests.html import parse
 
 PAGE = reverse("myapp:session-lifetime")
@@ -365,18 +364,6 @@ class TestSignedCookies:
 
 
 # --- In a real browser ---------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site():
-    with live_site() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def browser_session_cookie(context):
