@@ -22,7 +22,7 @@ ENGINES = ("db", "file", "cache", "cached_db", "cookies", "active")
 SERVER_ENGINES = ("db", "file", "cache", "cached_db", "active")
 # The project's own engines for a shared Redis (myapp/session_backends/): they
 # need Redis running, so only the tests that name them run them.
-REDIS_ENGINES = ("redis", "redis_cached_db")
+REDIS_ENGINES = ("redis", "redis_cached_db", "redis_direct")
 
 
 def settings_of(module_name):

@@ -41,6 +41,7 @@ FOOTER_ENGINE = {
     "active": "myapp.active_sessions",
     "redis": "myapp.session_backends.cache",
     "redis_cached_db": "myapp.session_backends.cached_db",
+    "redis_direct": "myapp.session_backends.redis_direct",
 }
 
 

@@ -19,6 +19,7 @@ from django.core.cache import InvalidCacheKey, caches
 
 from myapp.session_backends import cache as cache_engine
 from myapp.session_backends import cached_db as cached_db_engine
+from myapp.session_backends import redis_direct as redis_direct_engine
 from sitecore.settings import redis as redis_settings
 from tests.services import free_port
 from tests.session_contract import SessionContract, SessionStoreContract
@@ -77,6 +78,16 @@ class TestRedisCachedDbEngineContract(SessionStoreContract):
         loaded = later.load() if api == "sync" else async_to_sync(later.aload)()
         assert loaded == {"x": 1}
         assert caches["default"].get(cache_key) == {"x": 1}
+
+
+class TestRedisDirectEngineContract(SessionStoreContract):
+    """sitecore/settings/redis_direct.py: lesson 27's engine, straight on
+    redis-py (tests/test_own_engine.py counts its commands)."""
+
+    settings_module = "redis_direct"
+
+    def test_the_engine_under_test_is_the_projects(self, backend):
+        assert backend is redis_direct_engine.SessionStore
 
 
 class TestSignedCookiesEngineContract(SessionContract):
