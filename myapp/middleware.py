@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 
 from myapp.course import lesson_for_url_name
 from myapp.inspector import shorten
-from myapp.progress import mark_done, mark_opened
+from myapp.progress import keeps_cookies, mark_done, mark_opened
 
 
 class CourseProgressMiddleware:
@@ -13,9 +13,12 @@ class CourseProgressMiddleware:
     the session.
 
     It sits below SessionMiddleware in MIDDLEWARE, so on the way out it runs
-    first and its write is saved with the view's. It writes only into a
-    session the demo itself modified and left non-empty: a read-only demo
-    stays read-only (no Set-Cookie) and a flushed session stays empty.
+    first and its write is saved with the view's. "Opened" is written only
+    once the browser has shown it keeps cookies (or into a session the page
+    itself is saving), "done" only into a session the demo itself modified
+    and left non-empty. A read-only demo stays read-only (no
+    Set-Cookie), a flushed session stays empty, and a visitor without cookies
+    (a crawler, a load test) adds no stored session however often it comes.
     """
 
     def __init__(self, get_response):
@@ -24,20 +27,29 @@ class CourseProgressMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         lesson, kind = self._lesson_of(request)
-        if (
-            kind == "demo"
-            and response.status_code < 400
-            and request.session.modified
-            and not request.session.is_empty()
-        ):
+        if kind is None or not self._saving_anyway(request, response):
+            return response
+        if kind == "demo":
             mark_done(request.session, lesson.slug)
+        elif request.method == "GET":  # a lesson page that wrote on its own
+            mark_opened(request.session, lesson.slug)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Before the view, so the page's session inspector already shows it.
         lesson, kind = self._lesson_of(request)
-        if kind == "page" and request.method == "GET":
+        if kind == "page" and request.method == "GET" and keeps_cookies(request):
             mark_opened(request.session, lesson.slug)
+
+    @staticmethod
+    def _saving_anyway(request, response):
+        """The view modified the session and left it non-empty: it will be
+        saved whatever the course does, so a progress record costs nothing."""
+        return (
+            response.status_code < 400
+            and request.session.modified
+            and not request.session.is_empty()
+        )
 
     @staticmethod
     def _lesson_of(request):

@@ -73,14 +73,35 @@ class TestIndex:
 
 
 class TestProgress:
-    def test_opening_a_lesson_is_recorded_and_shown(self, client, engine):
+    def test_a_first_visit_stores_no_progress(self, client, engine):
+        """A browser that sent no session cookie gets none: opening a lesson
+        stores nothing, so a visitor without cookies costs no session."""
+        response = client.get(reverse("myapp:first-session"))
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+    def test_opening_a_lesson_with_a_session_is_recorded_and_shown(
+        self, client, engine
+    ):
+        """Once the browser brings back a session cookie, the next lesson it
+        opens is recorded, and the index lists it."""
+        client.get("/ssession")
         client.get(reverse("myapp:first-session"))
         assert client.session[PROGRESS_KEY]["opened"] == ["first-session"]
         page = parse(client.get(reverse("myapp:index")))
-        assert "opened" in page.text("index-first-session")
+        assert "demo done" in page.text("index-first-session")
         assert "1 lesson opened" in page.text("progress")
 
+    def test_an_opened_lesson_shows_opened_on_the_index(self, client, engine):
+        client.get("/ssession")
+        client.get(reverse("myapp:visit-counter"))
+        page = parse(client.get(reverse("myapp:index")))
+        assert "opened" in page.text("index-visit-counter")
+        assert "demo done" not in page.text("index-visit-counter")
+
     def test_a_demo_that_changes_the_session_completes_the_lesson(self, client, engine):
+        """Even on a first visit: the demo's own write saves the session, and
+        the record goes with it."""
         client.get("/ssession")
         assert client.session[PROGRESS_KEY]["done"] == ["first-session"]
         page = parse(client.get(reverse("myapp:index")))
@@ -92,6 +113,7 @@ class TestProgress:
         assert settings.SESSION_COOKIE_NAME not in response.cookies
 
     def test_reopening_a_lesson_does_not_write_again(self, client, engine):
+        client.get("/ssession")
         url = reverse("myapp:first-session")
         client.get(url)
         response = client.get(url)
@@ -174,8 +196,10 @@ class TestInspector:
         assert items["semail"] == '"irfan@example.com"'
 
     def test_shows_this_responses_own_headers(self, client, engine):
-        """The first opening writes progress: Set-Cookie, key shortened. The
-        second writes nothing: no Set-Cookie, but Vary: Cookie (it was read)."""
+        """With a session, the first opening writes progress: Set-Cookie, key
+        shortened. The second writes nothing: no Set-Cookie, but Vary: Cookie
+        (it was read)."""
+        client.get("/ssession")
         url = reverse("myapp:first-session")
         first = client.get(url)
         key = first.cookies[settings.SESSION_COOKIE_NAME].value
