@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.cache import caches
 
 from myapp.context_processors import engine_label
+from myapp.session_backends.breaker import breaker_for
 from myapp.store_errors import CACHE_UNREACHABLE
 
 
@@ -123,8 +124,14 @@ def cache_record(session, session_key):
     alias = settings.SESSION_CACHE_ALIAS
     shown_key = session.cache_key_prefix + shorten(session_key)
     record = {"kind": "cache entry", "where": f"cache {alias!r}, key {shown_key}"}
+    # Through the engines' breaker: while Redis is skipped after a failure,
+    # the inspector skips it too instead of waiting a socket timeout on every
+    # page; and a failure here opens the breaker for the engines as well.
+    cache = caches[alias]
     try:
-        value = caches[alias].get(cache_key)
+        value = breaker_for(alias).call(
+            cache, "read", "the inspector shows no cache entry", cache.get, cache_key
+        )
     except CACHE_UNREACHABLE:
         # cached_db on a stopped Redis still serves the session from the
         # database; the inspector must not turn that page into a 503.

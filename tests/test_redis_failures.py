@@ -308,3 +308,23 @@ class TestBreaker:
             response = browser.get("/gsession")
             assert response.status_code == 200
             assert "irfan" in response.content.decode()
+
+    def test_a_lesson_pages_inspector_skips_a_hung_redis_too(
+        self, site, clock, commands
+    ):
+        """Every lesson page shows the session inspector, which peeks at the
+        cache entry itself. While the breaker is open it sends Redis nothing,
+        and says the cache does not answer; the session still comes from the
+        database."""
+        with redis_server() as (client, process, port):
+            browser = site("redis_cached_db", port)
+            browser.get("/ssession")
+            with failing("hung", client, process):
+                browser.get("/gsession")  # the one timeout: the breaker opens
+                before = len(commands)
+                page = browser.get("/lessons/visit-counter/")
+                assert len(commands) == before
+                assert page.status_code == 200
+                text = page.content.decode()
+                assert "(the cache does not answer)" in text
+                assert "irfan@example.com" in text
