@@ -45,6 +45,18 @@ def session_cookie(client):
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def open_page_twice(client):
+    """Open the lesson page as a learner's browser does, and return the second
+    response: the first sets only the CSRF cookie, and the second, bringing it
+    back, is recorded by the course, which starts the session."""
+    first = client.get(PAGE)
+    assert settings.SESSION_COOKIE_NAME not in first.cookies
+    assert settings.CSRF_COOKIE_NAME in first.cookies
+    second = client.get(PAGE)
+    assert settings.SESSION_COOKIE_NAME in second.cookies
+    return second
+
+
 def store_class():
     """The SessionStore of the engine the test runs under."""
     return import_module(settings.SESSION_ENGINE).SessionStore
@@ -76,7 +88,7 @@ class TestFixation:
         self, client, server_engine
     ):
         """A new key after login; the old one names no record any more."""
-        client.get(PAGE)
+        open_page_twice(client)
         old_key = session_cookie(client)
 
         response = client.post(LOGIN)
@@ -91,7 +103,7 @@ class TestFixation:
         assert "course_progress" in store(new_key).load()  # data kept
 
     def test_page_shows_the_key_before_and_now(self, client, server_engine):
-        client.get(PAGE)
+        open_page_twice(client)
         old_key = session_cookie(client)
         client.post(LOGIN)
         page = parse(client.get(PAGE))
@@ -102,7 +114,7 @@ class TestFixation:
 
     def test_the_old_cookie_gets_a_fresh_session(self, client, server_engine):
         """A browser still sending the planted key is not logged in."""
-        client.get(PAGE)
+        open_page_twice(client)
         old_key = session_cookie(client)
         client.post(LOGIN)
         client.cookies[settings.SESSION_COOKIE_NAME] = old_key
@@ -112,7 +124,7 @@ class TestFixation:
 
     def test_login_without_cycle_keeps_the_key(self, client, server_engine):
         """The vulnerable login: the key from before login is now logged in."""
-        client.get(PAGE)
+        open_page_twice(client)
         old_key = session_cookie(client)
         client.post(LOGIN_WITHOUT_CYCLE)
         assert session_cookie(client) == old_key
@@ -127,7 +139,7 @@ class TestFixation:
         is not the login, with or without cycle_key(). The verdict says a
         planted cookie gains nothing, not that it has the session."""
         use_settings("cookies")
-        client.get(PAGE)
+        open_page_twice(client)
         old_value = session_cookie(client)
         client.post(login)
         assert session_cookie(client) != old_value
@@ -155,7 +167,7 @@ class TestFixation:
         assert "never revoked" in verdict
 
     def test_server_engine_verdict_without_cycle(self, client, server_engine):
-        client.get(PAGE)
+        open_page_twice(client)
         client.post(LOGIN_WITHOUT_CYCLE)
         verdict = parse(client.get(PAGE)).text("fixation-old-loads")
         assert verdict.endswith("whoever holds the old key has the session")
@@ -198,7 +210,7 @@ class TestCookieFlags:
     def test_set_cookie_header_is_httponly_lax_path_root(self, client, engine):
         """The header as the WSGI handler sends it: HttpOnly, SameSite=Lax,
         Path=/, and no Secure over development http."""
-        response = client.get(PAGE)
+        response = open_page_twice(client)
         header = response.cookies[settings.SESSION_COOKIE_NAME].output(header="")
         attributes = {part.strip().split("=")[0] for part in header.split(";")}
         assert "HttpOnly" in attributes
@@ -229,6 +241,18 @@ class TestCookieFlags:
         assert page.text("flag-secure-value") == "True"
         assert page.text("flag-samesite-value") == "'Strict'"
         assert page.text("flag-domain-value") == "'example.com'"
+
+    def test_page_script_box_says_whether_the_browser_holds_a_session_cookie(
+        self, client, engine
+    ):
+        """Script cannot tell a hidden cookie from a missing one, so the page
+        says which: none on a first view, one from the second view on."""
+        held = "data-session-cookie-held"
+        first = parse(client.get(PAGE)).by_id("document-cookie")
+        assert first[held] == "false"
+        second = parse(client.get(PAGE)).by_id("document-cookie")
+        assert second[held] == "true"
+        assert settings.SESSION_COOKIE_NAME in client.cookies
 
     def test_page_script_box_names_the_cookie_and_loads_the_script(self, client, db):
         """The box security.js fills, and what it says without JavaScript."""
@@ -568,11 +592,13 @@ class TestInABrowser:
         self, browser_and_site
     ):
         """security.js fills the box with document.cookie and says why
-        sessionid is missing from it."""
+        sessionid is missing from it. The second visit: the browser brought
+        back the CSRF cookie, so the course started a session."""
         browser, site = browser_and_site
         context = browser.new_context()
         page = context.new_page()
         page.goto(site + PAGE)
+        page.reload()
         shown = page.locator("#document-cookie").inner_text()
         assert shown.startswith("csrftoken=")
         assert settings.SESSION_COOKIE_NAME not in shown
@@ -580,6 +606,24 @@ class TestInABrowser:
         assert settings.SESSION_COOKIE_NAME in names  # the browser has it
         verdict = page.locator("#document-cookie-verdict").inner_text()
         assert verdict == "sessionid is not there: HttpOnly hides it from script."
+        context.close()
+
+    def test_on_a_first_visit_the_verdict_says_there_is_no_session_yet(
+        self, browser_and_site
+    ):
+        """A first visit stores nothing: the browser holds csrftoken only, and
+        the verdict does not blame HttpOnly for a cookie that does not exist."""
+        browser, site = browser_and_site
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(site + PAGE)
+        names = {cookie["name"] for cookie in context.cookies()}
+        assert names == {settings.CSRF_COOKIE_NAME}
+        verdict = page.locator("#document-cookie-verdict").inner_text()
+        assert verdict.startswith(
+            "sessionid is not there: your browser has no session cookie yet."
+        )
+        assert "HttpOnly" not in verdict
         context.close()
 
     def test_without_javascript_the_page_explains_and_the_demos_work(

@@ -274,6 +274,11 @@ def render_page(request, tamper_form=None):
             "signature": shorten(signature),
         },
         "own_payload": readable_payload(own_value),
+        # Read after own_signed_cookie() has loaded the session. A non-empty
+        # session keeps (or gets) its cookie and an empty one has none, so
+        # this says whether the browser holds one once this page arrives:
+        # page script cannot tell a hidden cookie from a missing one.
+        "holds_session_cookie": not session.is_empty(),
         "tamper_form": tamper_form or TamperForm(initial={"value": sample_value()}),
         "tamper": session.get(TAMPER_KEY),
         "replay": session.get(REPLAY_KEY),
