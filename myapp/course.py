@@ -263,6 +263,14 @@ LESSONS = (
         PARTS[5],
         "fetch() with credentials, the CSRF header, and SameSite in a real browser.",
     ),
+    Lesson(
+        27,
+        "own-engine",
+        "Write your own session engine",
+        PARTS[5],
+        "A Redis engine on SessionBase: one GET per load, one SET per save, "
+        "Django's rules kept.",
+    ),
 )
 
 LESSONS_BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}

@@ -68,8 +68,8 @@ class TestIndex:
         links = [a["href"] for a in intro.find_all("a")]
         assert links == ["/lessons/what-is-a-session/"]
 
-    def test_numbers_run_from_1_to_26(self):
-        assert [lesson.number for lesson in LESSONS] == list(range(1, 27))
+    def test_numbers_run_from_1_to_27(self):
+        assert [lesson.number for lesson in LESSONS] == list(range(1, 28))
 
 
 class TestProgress:
