@@ -31,20 +31,42 @@ def assert_key_not_in_page(response, key):
     assert key not in response.content.decode()
 
 
+def open_twice(client):
+    """A new visitor's first two views of the page; return the second response.
+
+    The first stores nothing and sets only the CSRF cookie. The second brings
+    it back, so the course records the page: that saves the session.
+    """
+    client.get(PAGE)
+    return client.get(PAGE)
+
+
 class TestCookieHeader:
-    def test_a_new_visitor_sends_no_cookie(self, client, engine):
-        """The first request has no Cookie header; its response sets the cookie
-        (opening a lesson records progress, which saves the session), and the
-        page does not print the key it has just made."""
+    def test_a_new_visitor_sends_no_cookie_and_gets_no_session(self, client, engine):
+        """The first request has no Cookie header. Viewing the page stores
+        nothing for a stranger, so the response sets no session cookie: only
+        csrftoken, which the page's forms need. The page says so."""
         response = client.get(PAGE)
-        assert "No Cookie header" in parse(response).text("cookie-header")
+        text = parse(response).text("cookie-header")
+        assert "No Cookie header" in text
+        assert "Viewing a page stores nothing for a stranger" in text
+        assert NAME not in response.cookies
+        assert settings.CSRF_COOKIE_NAME in response.cookies
+
+    def test_the_second_visit_starts_the_session(self, client, engine):
+        """The second request brings back csrftoken, the sign that the browser
+        keeps cookies: the course records the page, the session is saved and
+        its cookie set, and the page does not print the key it has just made."""
+        client.get(PAGE)
+        response = client.get(PAGE)
+        assert settings.CSRF_COOKIE_NAME in parse(response).text("cookie-header")
         assert NAME in response.cookies
         assert_key_not_in_page(response, response.cookies[NAME].value)
 
     def test_the_key_comes_back_shortened(self, client, engine):
-        """The second request brings the cookie; the lesson shows 8 characters
-        of it and its length, and the whole value nowhere on the page."""
-        client.get(PAGE)
+        """The next request brings the session cookie; the lesson shows 8
+        characters of it and its length, and the whole value nowhere."""
+        open_twice(client)
         key = session_cookie(client)
         response = client.get(PAGE)
         page = parse(response)
@@ -60,24 +82,28 @@ class TestCookieHeader:
         assert "flavour=oatmeal" in page.text("cookie-header")
 
     def test_the_csrf_cookie_row_says_it_is_not_the_session(self, client, db):
-        """The first page sets csrftoken too; where it first shows up in the
-        Cookie table, its row says it is the CSRF cookie, not the session."""
+        """The first page sets csrftoken; where it first shows up in the Cookie
+        table, alone, its row says it is the CSRF cookie, not the session. The
+        session cookie joins it from the third request on."""
         first = client.get(PAGE)
         assert "csrftoken" in first.cookies
         assert "csrftoken" in parse(first).text("cookie-header")  # the no-cookie note
-        page = parse(client.get(PAGE))
-        (row,) = page.select("#cookie-table tr.csrf-cookie")
+        second = parse(client.get(PAGE))
+        (row,) = second.select("#cookie-table tr.csrf-cookie")
         assert row.th.get_text(strip=True) == "csrftoken"
         assert "Not the session: the CSRF cookie" in row.get_text(" ")
-        (session_row,) = page.select("#cookie-table tr.session-cookie")
+        assert not second.select("#cookie-table tr.session-cookie")
+        third = parse(client.get(PAGE))
+        (session_row,) = third.select("#cookie-table tr.session-cookie")
         assert session_row.th.get_text(strip=True) == "sessionid"
 
 
 class TestSetCookie:
     def test_a_page_that_changes_nothing_sends_no_session_cookie(self, client, engine):
-        """The second visit changes nothing: no sessionid in the response, but
-        the page's forms still renew the CSRF cookie, so Set-Cookie is there."""
-        client.get(PAGE)
+        """The third visit changes nothing (the second was recorded): no
+        sessionid in the response, but the page's forms still renew the CSRF
+        cookie, so Set-Cookie is there."""
+        open_twice(client)
         response = client.get(PAGE)
         assert NAME not in response.cookies
         assert "csrftoken" in response.cookies
@@ -168,7 +194,7 @@ class TestRemember:
     def test_post_without_csrf_token_is_refused(self, engine):
         """403 from CsrfViewMiddleware, and the session is untouched."""
         client = Client(enforce_csrf_checks=True)
-        client.get(PAGE)
+        open_twice(client)
         before = stored(client)
         assert client.post(REMEMBER, {"word": "mallory"}).status_code == 403
         assert stored(client) == before
@@ -205,7 +231,7 @@ class TestForget:
 
     def test_forgetting_nothing_sends_no_cookie(self, client, engine):
         """pop() of a missing key does not mark the session modified."""
-        client.get(PAGE)
+        open_twice(client)
         before = stored(client)
         response = client.post(FORGET)
         assert NAME not in response.cookies
