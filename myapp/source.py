@@ -3,14 +3,21 @@
 Lesson pages never paste code. They name functions, classes or modules (or a
 project file by its path) and this module reads them with ``inspect``, so the
 page and the running code cannot disagree.
+
+Highlighting a function takes Pygments milliseconds, and every lesson page
+shows a few, so the highlighted code is kept per process. It is kept under
+the file's path, modification time and size: a changed file (which
+runserver's autoreload may not restart for, a project file shown by its path)
+is read and highlighted again on the next request, never shown stale.
 """
 
 import importlib
 import inspect
+import os
 import sysconfig
 import textwrap
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -52,12 +59,29 @@ class Source:
         return "source-" + self.name.replace(".", "-").replace("/", "-")
 
 
-@cache
+# Highlighted code kept per process: at most this many versions of it.
+CACHED_SOURCES = 512
+
+
 def source_of(target):
     """Source of a function, class or module (the project's or Django's), or of
-    a project file given by its path."""
+    a project file given by its path; highlighted once per version of its file."""
+    path = source_file(target)
+    version = os.stat(path)
+    return highlighted_source(target, path, version.st_mtime_ns, version.st_size)
+
+
+def source_file(target):
+    """The file a target's source is read from."""
     if isinstance(target, str):
-        path = Path(settings.BASE_DIR, target)
+        return Path(settings.BASE_DIR, target)
+    return Path(inspect.getsourcefile(inspect.unwrap(target)))
+
+
+@lru_cache(maxsize=CACHED_SOURCES)
+def highlighted_source(target, path, mtime_ns, size):
+    """Read and highlight target: once per version (mtime_ns, size) of path."""
+    if isinstance(target, str):
         text, first_line, name = path.read_text(), 1, target
     else:
         # Decorated views: read the function the decorators wrap (its source
@@ -65,7 +89,6 @@ def source_of(target):
         target = inspect.unwrap(target)
         lines, first_line = inspect.getsourcelines(target)
         text = "".join(lines)
-        path = Path(inspect.getsourcefile(target))
         qualname = getattr(target, "__qualname__", "")
         name = f"{target.__module__}.{qualname}" if qualname else target.__name__
         first_line = max(first_line, 1)  # modules report line 0
@@ -78,6 +101,7 @@ def source_of(target):
     )
 
 
+@cache
 def resolve(dotted_name):
     """The object a dotted name points to: a module, or an attribute inside one
     (``myapp.lessons.visit_counter.count``, ``django.contrib.sessions.backends.db``)."""
@@ -102,7 +126,6 @@ class Excerpt:
     html: str
 
 
-@cache
 def excerpt_of(name, start, line_count):
     """``line_count`` lines of the running code, from the first line that
     contains ``start``: the short snippet at the top of a lesson.
@@ -112,6 +135,12 @@ def excerpt_of(name, start, line_count):
     silently drift from the code it quotes.
     """
     source = source_of(name if "/" in name else resolve(name))
+    return cut_excerpt(source, name, start, line_count)
+
+
+@lru_cache(maxsize=CACHED_SOURCES)
+def cut_excerpt(source, name, start, line_count):
+    """The excerpt, highlighted once per version of the source it is cut from."""
     lines = source.text.splitlines()
     index = next((i for i, line in enumerate(lines) if start in line), None)
     if index is None:
