@@ -75,6 +75,13 @@ def source_file(target):
     """The file a target's source is read from."""
     if isinstance(target, str):
         return Path(settings.BASE_DIR, target)
+    return file_of(target)
+
+
+@cache
+def file_of(target):
+    """The file a function, class or module was loaded from: it stays the same
+    for the life of the process, so it is looked up once."""
     return Path(inspect.getsourcefile(inspect.unwrap(target)))
 
 
