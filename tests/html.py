@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup
 
 LABELLED_INPUTS = ("input", "select", "textarea")
+# Pygments wraps every token of highlighted code in a <span>: most of a
+# lesson page's elements, and most of the time BeautifulSoup takes to build
+# its tree. Tests read code as text, which is the same without them.
+CODE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+SPAN_TAG = re.compile(r"</?span\b[^>]*>")
+
+
+def without_code_spans(html):
+    return CODE_BLOCK.sub(lambda block: SPAN_TAG.sub("", block.group(0)), html)
+
+
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 
@@ -17,7 +28,8 @@ class Page:
             "Content-Type"
         ]
         self.response = response
-        self.soup = BeautifulSoup(response.content.decode(), "html.parser")
+        html = without_code_spans(response.content.decode())
+        self.soup = BeautifulSoup(html, "html.parser")
         self.check_well_formed()
 
     def check_well_formed(self):
@@ -108,7 +120,7 @@ class ReadingLoad:
 
 
 def reading_load(html, longest_sentence=30):
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(without_code_spans(html), "html.parser")
     article = soup.select_one("article") or soup
     demo = article.select_one("#demo")
     has_takeaway = article.select_one(".takeaway") is not None
