@@ -170,9 +170,12 @@ class TestLogin:
         assert page.text("auth-user-id") == "not set"
 
     def test_login_cycles_the_key(self, client, server_engine, ada):
-        """The key from before login names no record afterwards."""
+        """The key from before login names no record afterwards. (The page
+        view alone starts no session: the anonymous note does.)"""
         client.get(PAGE)
+        keep_note(client)
         old_key = session_cookie(client)
+        assert old_key
         log_in(client, "ada")
         assert session_cookie(client) != old_key
         store = import_module(settings.SESSION_ENGINE).SessionStore
