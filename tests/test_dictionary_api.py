@@ -73,9 +73,11 @@ class TestReading:
         assert run(client, "contains", "size")[1].text("playground-returned") == "False"
 
     def test_keys_values_items_show_the_whole_session(self, client, engine):
-        """The views show every key, the course's progress included."""
+        """The views show every key, the course's progress included: the
+        demo's own write starts the session, and the course records it there
+        (a first page view alone stores nothing)."""
         client.get(PAGE)
-        store(client, colour="blue")
+        run(client, "setitem", "colour", "blue")
         keys = run(client, "keys")[1].text("playground-returned")
         assert keys.startswith("dict_keys(")
         assert "'play_colour'" in keys
