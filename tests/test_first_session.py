@@ -58,9 +58,11 @@ class TestSetAndGet:
 
 class TestForget:
     def test_forgets_the_two_keys_and_nothing_else(self, client, engine):
-        """sname and semail go; the course progress and other keys stay."""
-        client.get(PAGE)
+        """sname and semail go; the course progress and other keys stay.
+        (The page is opened after /ssession: a view of it before any session
+        would record nothing.)"""
         client.get("/ssession")
+        client.get(PAGE)
         put_in_session(client, theme="dark")
         response = client.post(FORGET)
         assert response.status_code == 302
