@@ -80,7 +80,8 @@ class TestClientSession:
         """After a response deleted the cookie (a flush), client.session saves
         nothing and sets no cookie; a saved change is lost until its new key
         is sent."""
-        client.get(PAGE)
+        client.get("/ssession")  # a session to flush: lesson 3's demo stores
+        assert client.cookies[NAME].value
         response = client.post(reverse("myapp:setup-flush"))
         assert response.cookies[NAME].value == ""
         session = client.session
