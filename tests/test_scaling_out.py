@@ -112,13 +112,15 @@ def lesson_page(url, cookies):
 
 def record_through(url):
     """POST the demo's button as a browser would (CSRF cookie and token);
-    return the cookies to send from then on."""
+    return the cookies to send from then on. A first page view starts no
+    session, so the POST's answer is the one that sets the session cookie."""
     first = fetch(url + PAGE)
+    assert COOKIE not in first.cookies
     token = parse(first).select("#scaling-record-form [name=csrfmiddlewaretoken]")
     cookies = {"csrftoken": first.cookies["csrftoken"].value}
     reply = fetch(
         url + RECORD,
-        cookies={**cookies, COOKIE: first.cookies[COOKIE].value},
+        cookies=cookies,
         form={"csrfmiddlewaretoken": token[0]["value"]},
     )
     assert reply.status_code == 302
