@@ -21,6 +21,7 @@ from django.core.cache import caches
 
 from myapp.context_processors import engine_label
 from myapp.session_backends.breaker import breaker_for
+from myapp.session_backends.redis_direct import SessionStore as RedisDirectStore
 from myapp.store_errors import CACHE_UNREACHABLE
 
 
@@ -102,6 +103,8 @@ def stored_records(request, session, session_key):
         records.append(database_record(session, session_key))
     if isinstance(session, FileStore):
         records.append(file_record(session, session_key))
+    if isinstance(session, RedisDirectStore):
+        records.append(redis_record(session, session_key))
     return records
 
 
@@ -139,6 +142,25 @@ def cache_record(session, session_key):
     if value is None:
         return {**record, "missing": True}
     return {**record, "decoded": show(value)}
+
+
+def redis_record(session, session_key):
+    """Lesson 27's engine: the key's JSON, as GET returns it."""
+    redis_key = session._redis_key(session_key)
+    shown_key = session.key_prefix + shorten(session_key)
+    record = {"kind": "Redis key", "where": f"Redis, key {shown_key}"}
+    try:
+        value = session._send("read", "get", redis_key)
+    except CACHE_UNREACHABLE:
+        return {**record, "decoded": "(Redis does not answer)"}
+    if value is None:
+        return {**record, "missing": True}
+    raw = value.decode(errors="replace")
+    try:
+        decoded = show(json.loads(raw))
+    except ValueError:
+        decoded = "(not JSON: not written by this engine)"
+    return {**record, "raw": raw, "decoded": decoded}
 
 
 def file_record(session, session_key):

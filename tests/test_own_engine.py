@@ -326,6 +326,23 @@ class TestOnTheWire:
         assert admin.get(f"a:session:{key}") == b'{"x":1}'
 
 
+class TestTheInspector:
+    def test_shows_the_key_and_its_json_as_redis_holds_them(
+        self, client, settings, redis_url, admin
+    ):
+        """Every lesson page's inspector shows this engine's record too: the
+        Redis key (shortened) and the JSON text GET returns."""
+        on_redis(settings, redis_url)
+        client.get("/ssession")
+        key = client.cookies[COOKIE].value
+        as_stored = admin.get(f"session:{key}").decode()  # before the page saves
+        page = parse(client.get(reverse("myapp:own-engine")))
+        stored = page.text("inspector-stored")
+        assert f"Redis, key session:{key[:8]}" in stored
+        assert f"As stored {as_stored}" in stored
+        assert '"sname":"irfan"' in as_stored
+
+
 # --- When Redis fails: a 503, never a silent logout ---------------------------
 
 TIMEOUT = 0.3  # socket_timeout and socket_connect_timeout, seconds
