@@ -30,9 +30,16 @@ class TestCourseIndex:
             assert page.locator("#inspector").is_visible()
 
     def test_progress_on_the_index(self, site, page):
+        """A learner starts at the index: it records nothing, but sets the CSRF
+        cookie. The browser brings it back with the lesson page it opens next,
+        so that page is recorded, and the index lists it."""
+        page.goto(site + "/")
+        assert page.locator("#progress-first-visit").is_visible()
+        assert "opened" not in page.locator("#index-first-session").inner_text()
         page.goto(site + "/lessons/first-session/")
         page.goto(site + "/")
         assert "opened" in page.locator("#index-first-session").inner_text()
+        assert not page.locator("#progress-first-visit").count()
 
     def test_keyboard_reaches_the_skip_link_first(self, site, page):
         page.goto(site + "/")
