@@ -6,6 +6,7 @@ the run.
 """
 
 import importlib
+import zlib
 
 import pytest
 import redis
@@ -135,7 +136,19 @@ def pytest_collection_modifyitems(items):
             and definitions[-1].func.__module__.startswith("tests.")
             for definitions in item._fixtureinfo.name2fixturedefs.values()
         ):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            item.add_marker(pytest.mark.xdist_group(group_of(item)))
+
+
+def group_of(item):
+    """The module, or for a module marked split_in(n) one of n groups. Each
+    group starts the module's fixtures once, and the groups can run on
+    different workers; the tests of one parameter stay in one group."""
+    marker = item.get_closest_marker("split_in")
+    callspec = getattr(item, "callspec", None)
+    if marker is None or callspec is None:
+        return item.module.__name__
+    parameter = "-".join(str(value) for value in callspec.params.values())
+    return f"{item.module.__name__}[{zlib.crc32(parameter.encode()) % marker.args[0]}]"
 
 
 # --- Under CI a skipped test fails the run ------------------------------------

@@ -20,7 +20,9 @@ from myapp.course import live_lessons
 from myapp.lessons.visit_counter import VISITS_KEY
 from tests.test_demo_returns import runs_demo_of
 
-pytestmark = pytest.mark.browser
+# The walk is the longest part of the suite: two halves, each with its own
+# site and browser, can run on two workers at once.
+pytestmark = [pytest.mark.browser, pytest.mark.split_in(2)]
 
 LIVE = live_lessons()
 PHONE = {"width": 390, "height": 844}
