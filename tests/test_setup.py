@@ -199,10 +199,19 @@ class TestSave:
         assert page.inspector_items()[SAVED_AT_KEY] == f'"{saved_at}"'
 
     def test_a_new_visitor_has_no_row_yet(self, client, use_settings, db):
-        """The first page saves the session only after it has rendered."""
+        """The first view saves nothing. The second brings back the CSRF
+        cookie, so the course records the page and saves a row, but only
+        after rendering; the third view shows the row, as the page says."""
         use_settings("db")
-        page = parse(client.get(PAGE))
-        assert "No row for this browser yet" in page.text("your-row")
+        first = parse(client.get(PAGE))
+        assert "No row for this browser yet" in first.text("your-row")
+        assert "reload this page twice" in first.text("your-row")
+        assert not Session.objects.exists()
+        second = parse(client.get(PAGE))
+        assert "No row for this browser yet" in second.text("your-row")
+        (row,) = Session.objects.all()
+        third = parse(client.get(PAGE))
+        assert f"starts {row.session_key[:8]}…" in third.text("your-row")
 
     def test_save_is_post_only_and_needs_csrf(self, engine):
         """405 for GET, 403 without the token; the session is untouched."""
