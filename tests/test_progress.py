@@ -103,6 +103,15 @@ class TestALearnersProgress:
         assert stored_sessions() == before + 1
         assert client.session[PROGRESS_KEY] == {"opened": ["visit-counter"], "done": []}
 
+    @pytest.mark.parametrize(
+        "slug", ["first-session", "login-form", "performance", "visit-counter"]
+    )
+    def test_every_lesson_page_sets_the_csrf_cookie(self, client, db, slug):
+        """Pages without a form too, so any page can be a learner's first."""
+        response = client.get(reverse(f"myapp:{slug}"))
+        assert settings.CSRF_COOKIE_NAME in response.cookies
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+
     def test_a_csrf_cookie_is_not_a_sign_when_csrf_lives_in_the_session(
         self, db, settings
     ):
