@@ -370,8 +370,9 @@ def corrupted_lines(caplog):
 
 
 class TestPageCost:
-    """Anyone can add sessions (every new visitor does): the page must not
-    cost more for each one, nor log a line for each one it cannot read."""
+    """Anyone can add sessions (any visitor whose first demo stores something
+    does): the page must not cost more for each one, nor log a line for each
+    one it cannot read."""
 
     def test_5000_rows_cost_no_more_queries_than_none(self, client, use_settings, db):
         use_settings("db")
