@@ -10,11 +10,12 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions import serializers
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.cache import caches
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import path, reverse
 from django.utils import timezone
 
@@ -239,6 +240,18 @@ class TestWhenItFails:
         ]
         source = inspect.getsource(remember_visit)
         assert code_lines == [line.strip() for line in source.splitlines()]
+
+    def test_the_error_the_mistake_shows_is_the_one_its_save_raises(
+        self, client, use_settings, db
+    ):
+        """The figure's last line names the exception: the one SessionMiddleware
+        raises when it saves remember_visit's session, word for word."""
+        use_settings("db")
+        figure = parse(client.get(PAGE)).by_id("explanation").find("figure")
+        shown = figure.pre.get_text().splitlines()[-1]
+        with pytest.raises(TypeError) as raised:
+            SessionMiddleware(remember_visit)(RequestFactory().get("/remember/"))
+        assert shown == f"# TypeError: {raised.value}"
 
     def test_cache_engine_saves_a_datetime(self, use_settings, db):
         """No serializer on the cache engine: the datetime is pickled and kept."""
