@@ -698,8 +698,15 @@ class TestAnotherUsersSessions:
         assert len(rows_of(ada)) == 2
 
     @pytest.mark.parametrize("url", [*ACTIONS, SIGN_IN])
-    def test_actions_are_post_only(self, client, mode, url):
-        assert client.get(url).status_code == 405
+    def test_actions_are_post_only(self, mode, ada, url):
+        """A GET, even signed in with a second session to end, changes nothing."""
+        laptop = signed_in(mode, ada)
+        phone = signed_in(mode, ada)
+        response = laptop.get(url, {"session": public_id(demo_key(phone, mode))})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert rows_of(ada) == {demo_key(laptop, mode), demo_key(phone, mode)}
+        assert demo_user(laptop) == "ada"
 
 
 class TestLandingOnTheDemo:

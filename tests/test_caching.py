@@ -94,9 +94,13 @@ class TestRemember:
         client.post(REMEMBER, {"note": "   "})
         assert NOTE_KEY not in client.session
 
-    def test_a_get_is_refused(self, client, db):
-        """Remembering writes: GET is 405."""
-        assert client.get(REMEMBER).status_code == 405
+    def test_a_get_is_refused(self, db):
+        """Remembering writes: GET is 405, and the note stays as it was."""
+        visitor = visitor_with_note("apple")
+        response = visitor.get(REMEMBER, {"note": "banana"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert visitor.session[NOTE_KEY] == "apple"
 
 
 class TestRight:
@@ -159,9 +163,14 @@ class TestEmpty:
         assert response["Location"] == DEMO
         assert parse(b.get(WRONG)).text("note") == "The note in the session: “banana”"
 
-    def test_a_get_is_refused(self, client, db):
-        """Emptying changes state: GET is 405."""
-        assert client.get(EMPTY).status_code == 405
+    def test_a_get_is_refused(self, db):
+        """Emptying changes state: GET is 405, and the cached copy stays."""
+        a, b = visitor_with_note("apple"), visitor_with_note("banana")
+        a.get(WRONG)
+        response = b.get(EMPTY)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert parse(b.get(WRONG)).text("note") == "The note in the session: “apple”"
 
 
 # --- Django's per-site cache middleware, around a small view -----------------

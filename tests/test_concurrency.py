@@ -164,7 +164,16 @@ class TestCarts:
 
     @pytest.mark.parametrize("url", [ADD, ADD_ATOMIC, RACE, RESET, INTERRUPT])
     def test_actions_are_post_only(self, client, db, url):
-        assert client.get(url).status_code == 405
+        """A GET is refused and leaves both carts as they were."""
+        client.get(PAGE)
+        client.post(ADD)
+        client.post(ADD_ATOMIC)
+        response = client.get(url)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        page = parse(client.get(PAGE))
+        assert page.text("session-cart-count") == "1"
+        assert page.text("counter-cart-count") == "1"
 
     def test_actions_need_a_csrf_token(self, db):
         client = Client(enforce_csrf_checks=True)

@@ -259,10 +259,15 @@ class TestForm:
         assert "SESSION_SAVE_EVERY_REQUEST" in " ".join(parse(response).field_errors())
         assert client.session["sname"] == "irfan"
 
-    def test_corrupt_and_recover_are_post_only(self, client, db):
-        """A GET changes nothing: 405 for both."""
-        assert client.get(CORRUPT).status_code == 405
-        assert client.get(RECOVER).status_code == 405
+    def test_corrupt_and_recover_are_post_only(self, client, signing_engine):
+        """A GET changes nothing: 405 for both, and the record still loads."""
+        key = start(client)
+        for url in (CORRUPT, RECOVER):
+            response = client.get(url, {"cause": "tampered", "understood": "on"})
+            assert response.status_code == 405
+            assert response["Allow"] == "POST"
+        assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
+        assert client.session["sname"] == "irfan"
 
 
 class TestPage:

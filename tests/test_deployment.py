@@ -272,9 +272,22 @@ class TestMakeProduction:
         """Every {% static %} a page uses is in the manifest collectstatic
         wrote: a missing one would be a 500 in production only."""
         browser = Browser(production_server)
+        static = set()
         for lesson in LESSONS:
             if lesson.available:
-                assert browser.get(lesson.url).status_code == 200, lesson.url
+                reply = browser.get(lesson.url)
+                assert reply.status_code == 200, lesson.url
+                page = parse(reply)
+                assert page.soup.h1.get_text() == f"{lesson.number}. {lesson.title}"
+                for tag in page.soup.find_all(["link", "script", "img"]):
+                    url = tag.get("href") or tag.get("src") or ""
+                    if url.startswith("/static/"):
+                        static.add(url)
+        assert static  # the stylesheet at least
+        for url in sorted(static):
+            # The hashed name collectstatic wrote, and the server has it.
+            assert re.search(r"\.[0-9a-f]{12}\.\w+$", url), url
+            assert browser.get(url).status_code == 200, url
 
     def test_plain_http_is_sent_to_https(self, production_server):
         reply = Browser(production_server, https=False).get("/static/css/course.css")

@@ -205,9 +205,17 @@ class TestCookies:
 
     @pytest.mark.parametrize("name", ["csrftoken", "theme", "sessionid_x"])
     def test_other_garbage_cookies_never_fail(self, client, db, name):
+        """A cookie the session does not read: no 500, not echoed, and the
+        session cookie beside it still names the learner's session."""
+        client.get("/ssession")
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
         client.cookies[name] = "<script>" + "x" * 5000
         for path in ("/", "/gsession", "/login/"):
-            assert client.get(path).status_code == 200
+            response = client.get(path)
+            assert response.status_code == 200
+            assert "<script>xxx" not in response.content.decode()
+        assert parse(client.get("/gsession")).text("student-name") == "irfan"
+        assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
 
 
 @hypothesis_settings(

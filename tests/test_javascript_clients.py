@@ -64,7 +64,12 @@ class TestNotes:
         assert json.loads(client.get(NOTES).content) == {"notes": ["first", "second"]}
 
     def test_a_post_is_refused(self, client, db):
-        assert client.post(NOTES).status_code == 405
+        """notes/ only reads: a note POSTed there is refused, not stored."""
+        client.post(ADD, {"note": "first"})
+        response = post_json(client, {"note": "second"}, path=NOTES)
+        assert response.status_code == 405
+        assert response["Allow"] == "GET"
+        assert json.loads(client.get(NOTES).content) == {"notes": ["first"]}
 
 
 class TestAddNote:

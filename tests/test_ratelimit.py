@@ -86,15 +86,21 @@ class TestSignupLimit:
         sign_up(client, "grace")
         response = sign_up(client, "linus", HTTP_X_FORWARDED_FOR="198.51.100.9")
         assert response.status_code == 429
+        assert not User.objects.filter(username="linus").exists()
 
     def test_refused_forms_do_not_count(self, client, db, two_signups):
         """Only accounts created count: five refused forms, then two accounts."""
         for _ in range(5):
             response = client.post(SIGNUP, {"signup-username": "ada"})
             assert response.status_code == 200
+            assert parse(response).field_errors()
         assert sign_up(client, "ada").status_code == 302
         assert sign_up(client, "grace").status_code == 302
         assert sign_up(client, "linus").status_code == 429
+        assert sorted(User.objects.values_list("username", flat=True)) == [
+            "ada",
+            "grace",
+        ]
 
     def test_with_debug_on_nothing_is_limited(self, client, db, settings, two_signups):
         settings.DEBUG = True

@@ -311,9 +311,17 @@ class TestSignOut:
         assert not stored(key)
         assert signed_in_as(client) is None
 
-    def test_only_posts_change_anything(self, client, db):
+    def test_only_posts_change_anything(self, client, server_engine, clock):
+        """A GET of each action is refused: same key, still signed in as Ada."""
+        sign_in(client, name="Ada")
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
         for url in (SIGN_IN, STAY, SIGN_OUT):
-            assert client.get(url).status_code == 405
+            response = client.get(url, {"name": "Grace", "remember": "on"})
+            assert response.status_code == 405
+            assert response["Allow"] == "POST"
+        assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
+        assert stored(key)
+        assert signed_in_as(client) == "Ada"
 
 
 class TestSignedCookies:
