@@ -12,7 +12,7 @@ from io import StringIO
 import django
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.management import call_command
@@ -65,14 +65,6 @@ def session_cookie(client):
 
 
 class TestSessionStoreByHand:
-    def test_key_is_none_until_saved_and_save_creates_one(self, server_engine):
-        session = session_store()()
-        session["x"] = 1
-        assert session.session_key is None
-        session.save()
-        assert session.session_key is not None
-        assert session_store()(session.session_key)["x"] == 1
-
     def test_create_saves_what_the_store_holds(self, server_engine):
         """Not "empty data", as SessionBase.create()'s docstring says."""
         session = session_store()()
@@ -101,15 +93,6 @@ class TestSessionStoreByHand:
         assert dict(session_store()(unread.session_key).items()) == {}
         assert session_store()(key)["x"] == 1
 
-    def test_saving_a_deleted_record_raises_update_error(self, server_engine):
-        """A script's save() after the visitor's record was deleted meanwhile."""
-        key = make_session({"x": 1})
-        script = session_store()(key)
-        script["x"] = 2
-        session_store()().delete(key)
-        with pytest.raises(UpdateError):
-            script.save()
-
     def test_the_shell_imports_the_session_model(self):
         """Every model since 5.2; settings and timezone as well since 6.0."""
         imports = set(Shell().get_auto_imports())
@@ -119,13 +102,6 @@ class TestSessionStoreByHand:
             assert common <= imports
         else:
             assert not common & imports
-
-    def test_an_unknown_key_is_never_adopted(self, server_engine):
-        session = session_store()(UNKNOWN_KEY)
-        session["x"] = 1
-        session.save()
-        assert session.session_key != UNKNOWN_KEY
-        assert not session_store()().exists(UNKNOWN_KEY)
 
     def test_signed_cookies_create_makes_no_key_and_save_makes_the_data(
         self, use_settings, db

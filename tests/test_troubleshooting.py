@@ -21,7 +21,6 @@ from django.contrib.sessions.backends.db import SessionStore as DbStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.exceptions import SynchronousOnlyOperation
-from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import AsyncClient
 from django.urls import include, path, reverse
@@ -297,7 +296,9 @@ class TestLoggedOutOnRestart:
         assert loaded.load() == {}
         assert loaded.session_key != key
 
-    def test_another_secret_key_reads_an_empty_session(self, settings, db, caplog):
+    def test_another_secret_key_reads_an_empty_session(
+        self, client, settings, db, caplog
+    ):
         """Saved under one key, read under another: "Session data corrupted"
         in the log, and an empty session."""
         settings.SECRET_KEY = "the-key-of-server-one-" + "a" * 30
@@ -308,6 +309,9 @@ class TestLoggedOutOnRestart:
         with caplog.at_level(logging.WARNING, "django.security.SuspiciousSession"):
             assert DbStore(session_key=store.session_key).load() == {}
         assert "Session data corrupted" in caplog.messages
+        # The page's question quotes the warning Django logged, word for word.
+        symptom = parse(client.get(PAGE)).by_id("symptom-session-data-corrupted")
+        assert f'"{caplog.messages[-1]}"' in symptom.find("h2").get_text()
 
     def test_the_old_key_in_fallbacks_still_reads_it(self, settings, db):
         old = "the-key-of-server-one-" + "a" * 30
@@ -345,13 +349,16 @@ class TestSessionInterrupted:
 
 
 class TestDatetime:
-    def test_saving_a_datetime_raises_type_error(self, db):
-        """The exact message learners paste into a search box."""
+    def test_saving_a_datetime_raises_type_error(self, client, db):
+        """The exact message learners paste into a search box, and the one the
+        page's question quotes."""
         store = DbStore()
         store["when"] = datetime(2026, 1, 1, 12, 0)
         with pytest.raises(TypeError) as raised:
             store.save()
         assert str(raised.value) == "Object of type datetime is not JSON serializable"
+        symptom = parse(client.get(PAGE)).by_id("symptom-datetime-not-serializable")
+        assert f"TypeError: {raised.value}" in symptom.find("h2").get_text()
 
     def test_an_iso_string_comes_back(self, db):
         when = datetime(2026, 1, 1, 12, 0)
@@ -377,34 +384,12 @@ class TestFirstVisit:
     def test_session_key_is_none_for_a_new_visitor(self, client, db_engine):
         assert client.get("/key/").content == b"None"
 
-    def test_save_makes_the_key(self, db):
-        store = DbStore()
-        assert store.session_key is None
-        store.save()
-        assert len(store.session_key) == 32
-
     def test_brackets_raise_key_error_on_a_first_visit(self, client, db_engine):
         with pytest.raises(KeyError):
             client.get("/brackets/")
 
     def test_get_gives_none_instead(self, client, db_engine):
         assert client.get("/read/").content == b"None"
-
-
-class TestClearsessions:
-    def test_expired_rows_go_and_live_rows_stay(self, settings, db):
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-        expired, live = DbStore(), DbStore()
-        for store in (expired, live):
-            store["cart"] = {"tea": 1}
-            store.save()
-        Session.objects.filter(session_key=expired.session_key).update(
-            expire_date=timezone.now() - timedelta(seconds=1)
-        )
-        assert Session.objects.count() == 2
-        call_command("clearsessions")
-        keys = set(Session.objects.values_list("session_key", flat=True))
-        assert keys == {live.session_key}
 
 
 @symptom_views
