@@ -13,6 +13,7 @@ import redis
 from django.contrib.sessions.backends.file import SessionStore as FileStore
 from django.core.cache import caches
 
+from myapp.session_backends import breaker
 from tests.browser import chromium, live_site
 from tests.services import in_ci, redis_key_prefix, require_redis
 
@@ -120,6 +121,26 @@ def every_engine(request, use_settings, db):
 def every_server_engine(request, use_settings, db):
     """Every engine the project ships that keeps the data on the server."""
     return use_settings(request.param)
+
+
+# --- The Redis breaker's clock, moved by the test ------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """myapp/session_backends/breaker.py reads this clock instead of time's:
+    a test skips its interval by moving ``clock.now`` forward."""
+    fake = Clock()
+    monkeypatch.setattr(breaker, "clock", fake)
+    return fake
 
 
 # --- In parallel: tests that share a server stay on one worker ---------------

@@ -38,7 +38,6 @@ from tests.services import (
 from tests.test_redis_failures import (
     CAUSES,
     MODES,
-    Clock,
     failing,
     options_for,
     redis_server,
@@ -347,13 +346,6 @@ class TestTheInspector:
 
 TIMEOUT = 0.3  # socket_timeout and socket_connect_timeout, seconds
 SKIP = 5  # SESSION_CACHE_SKIP_SECONDS
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(breaker, "clock", fake)
-    return fake
 
 
 @pytest.fixture

@@ -74,23 +74,6 @@ def fill(client):
     pytest.fail("Redis took 1 GB with maxmemory 1mb")
 
 
-class Clock:
-    """The breaker's clock, moved by the test."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(breaker, "clock", fake)
-    return fake
-
-
 @pytest.fixture
 def site(settings, db, clock):
     """Point the session cache at a port; return a function that picks the
