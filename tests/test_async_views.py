@@ -75,8 +75,12 @@ class TestTheViewsAreAsync:
         assert iscoroutinefunction(getattr(async_views, view))
 
     def test_get_is_not_allowed_on_a_post_view(self, async_client, db):
-        """The async wrapper of require_POST still answers 405."""
-        assert get(async_client, ADD).status_code == 405
+        """The async wrapper of require_POST still answers 405: no note added."""
+        post(async_client, ADD, {"note": "tea"})
+        response = send("get", async_client, ADD, {"note": "cake"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert async_client.session[NOTES_KEY] == ["tea"]
 
 
 class TestAddNote:
