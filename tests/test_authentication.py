@@ -269,8 +269,17 @@ class TestLogin:
         assert stored(client) == before
         assert SESSION_KEY not in stored(client)
 
-    def test_login_is_post_only(self, client, db):
-        assert client.get(LOGIN).status_code == 405
+    def test_login_is_post_only(self, client, db, ada):
+        """A GET carrying the credentials logs nobody in and stores nothing."""
+        keep_note(client)
+        before = stored(client)
+        response = client.get(
+            LOGIN, {"login-username": "ada", "login-password": GOOD_PASSWORD}
+        )
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert stored(client) == before
+        assert SESSION_KEY not in stored(client)
 
 
 class TestLogout:
@@ -432,14 +441,33 @@ class TestOtherDevice:
         client.post(ELSEWHERE_VISIT)
         assert "first" in parse(client.get(PAGE)).text("auth-messages")
 
-    def test_a_malformed_copy_is_ignored(self, client, db, ada):
-        """Whatever else wrote that key, the visit never crashes."""
+    @pytest.mark.parametrize(
+        "copy",
+        [
+            "not a dict",
+            {SESSION_KEY: "not-a-number"},
+            {SESSION_KEY: "1"},
+            {
+                SESSION_KEY: "not-a-number",
+                BACKEND_SESSION_KEY: MODEL_BACKEND,
+                HASH_SESSION_KEY: "some-hash",
+            },
+        ],
+        ids=["not-a-dict", "keys-missing", "only-an-id", "id-not-a-number"],
+    )
+    def test_a_malformed_copy_is_ignored(self, client, db, ada, copy):
+        """Whatever else wrote that key, the visit never crashes: the copy is
+        read as no copy at all, and this session stays logged in."""
         log_in(client, "ada")
         session = client.session
-        session[OTHER_DEVICE_KEY] = {SESSION_KEY: "not-a-number"}
+        session[OTHER_DEVICE_KEY] = copy
         session.save()
-        assert client.post(ELSEWHERE_VISIT).status_code == 302
-        assert client.get(PAGE).status_code == 200
+        response = client.post(ELSEWHERE_VISIT)
+        assert response.status_code == 302
+        assert response["Location"] == DEMO
+        page = parse(client.get(PAGE))
+        assert "Log in on the other device first." in page.text("auth-messages")
+        assert page.text("auth-user") == "ada"
 
     def test_anonymous_visitors_are_refused(self, client, db):
         assert client.post(ELSEWHERE).status_code == 403
