@@ -129,7 +129,15 @@ class TestProgress:
         assert session["sname"] == "irfan"
 
     def test_reset_is_post_only(self, client, db):
-        assert client.get(reverse("myapp:reset-progress")).status_code == 405
+        """A GET keeps the progress (and everything else)."""
+        client.get("/ssession")
+        client.get(reverse("myapp:first-session"))
+        before = stored(client)
+        assert PROGRESS_KEY in before
+        response = client.get(reverse("myapp:reset-progress"))
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert stored(client) == before
 
 
 @pytest.mark.parametrize("lesson", LIVE, ids=lesson_ids(LIVE))
