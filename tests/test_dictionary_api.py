@@ -285,8 +285,13 @@ class TestBadInput:
         assert stored(client) == before
 
     def test_get_is_not_allowed(self, client, db):
-        """Running a method changes state: POST only."""
-        assert client.get(RUN).status_code == 405
+        """Running a method changes state: POST only; a GET clears nothing."""
+        store(client, colour="blue")
+        before = stored(client)
+        response = client.get(RUN, {"operation": "clear"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert stored(client) == before
 
 
 class TestNotADict:
