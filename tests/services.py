@@ -13,21 +13,22 @@ their own process (redis_key_prefix()) instead of flushing the database.
 
 import http.client
 import os
-import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from myapp.benchmark import servers
+
+# Servers start, listen and stop the same way for the tests and sessionbench:
+# on a port of this worker's own (pytest-xdist), stopped by their process id.
+from myapp.benchmark.servers import PROJECT_DIR, free_port, running
+
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 START_REDIS = (
     'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" '
@@ -78,114 +79,17 @@ def require_command(name, package):
     return path
 
 
-# Servers the tests start listen on ports from this span, below Linux's
-# ephemeral ports (32768 and up), so no outgoing connection takes one.
-PORTS = range(10000, 32768)
-_ports_given = set()
-
-
-def worker():
-    """(index, count) of this pytest-xdist worker: gw0 is (0, 2) under -n 2;
-    (0, 1) without xdist."""
-    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    return int(name.removeprefix("gw")), count
-
-
-def worker_ports():
-    """This worker's share of PORTS: workers of one run never hand out the
-    same port, even to a server stopped and started again on its port."""
-    index, count = worker()
-    size = len(PORTS) // count
-    return PORTS[index * size : (index + 1) * size]
-
-
-def free_port():
-    """A port nothing listens on right now, on 127.0.0.1, from this worker's
-    ports and not given out before by this process."""
-    ports = worker_ports()
-    start = random.randrange(len(ports))  # apart from other runs' servers
-    for offset in range(len(ports)):
-        port = ports[(start + offset) % len(ports)]
-        if port in _ports_given:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _ports_given.add(port)
-        return port
-    raise RuntimeError(f"no free port left in {ports}")
-
-
 def redis_key_prefix():
     """A cache KEY_PREFIX for this test process on the shared Redis: parallel
     workers (and a developer's own sessions in it) never see its keys."""
     return f"sessions-course-test-{os.getpid()}"
 
 
-def wait_for_port(port, timeout=20.0, process=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-@contextmanager
-def running(command, port, env=None, timeout=20.0):
-    """Start a server process, wait for its port, stop it by its pid at the end."""
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_DIR,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, timeout=timeout, process=process)
-        yield process
-    except (RuntimeError, TimeoutError) as error:
-        process.kill()
-        stderr = process.stderr.read().decode(errors="replace")[-2000:]
-        raise RuntimeError(f"{command[0]} did not start: {error}\n{stderr}") from None
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        process.stderr.close()
-
-
 @contextmanager
 def gunicorn(settings_module, workers=1, env=None):
     """Serve the project with gunicorn on a free 127.0.0.1 port; yield its base URL."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "sitecore.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--no-control-socket",
-        "--log-level",
-        "warning",
-    ]
     environment = {"DJANGO_SETTINGS_MODULE": settings_module, **(env or {})}
-    with running(command, port, env=environment):
+    with servers.gunicorn(workers, env=environment) as port:
         yield f"http://127.0.0.1:{port}"
 
 

@@ -363,6 +363,57 @@ class TestSessionbenchOptions:
         assert "skipped redis: the cache does not answer" in output
         assert "redis-server" in output
 
+    def test_pages_times_a_lesson_page_against_the_no_session_view(self, tmp_path):
+        """--pages adds the visit counter's page, a ratio like the others."""
+        path = tmp_path / "pages.json"
+        output, _ = sessionbench(
+            "--pages", "--only", "cookies", "--requests", "2", "--rounds", "1",
+            "--json", str(path),
+        )  # fmt: skip
+        results = json.loads(path.read_text())
+        benchmark.check_results(results)
+        assert results["options"]["pages"] is True
+        (result,) = results["results"]
+        assert result["page"]["path"] == "/lessons/visit-counter/"
+        assert result["page"]["ratio"] > 0
+        assert "lesson page ratio" in output
+        assert "--pages" in output.partition("Reproduce: ")[2].splitlines()[0]
+
+    def test_a_case_whose_package_is_missing_is_skipped_with_the_reason(self):
+        """An engine from a package outside requirements.txt: no process is
+        started for it, and the reason says how to get it."""
+        case = benchmark.Case("cookies", "x", package="sessionbench_no_such_package")
+        results = benchmark.run([case], requests=1, rounds=1, report=lambda _: None)
+        assert results["results"] == []
+        (skipped,) = results["skipped"]
+        assert (
+            "sessionbench_no_such_package package is not installed"
+            in (skipped["reason"])
+        )
+
+    def test_a_settings_module_not_written_yet_is_skipped(self):
+        case = benchmark.Case("sessionbench_nowhere", "x")
+        results = benchmark.run([case], requests=1, rounds=1, report=lambda _: None)
+        (skipped,) = results["skipped"]
+        assert skipped["reason"] == (
+            "sitecore.settings.sessionbench_nowhere does not exist (yet)"
+        )
+
+    def test_overrides_go_on_top_of_the_base_module(self):
+        """How an engine without a settings module of its own is measured:
+        base.py's engine is db; the override makes it signed cookies."""
+        case = benchmark.Case(
+            "cookies",
+            "x",
+            base="base",
+            overrides={
+                "SESSION_ENGINE": '"django.contrib.sessions.backends.signed_cookies"'
+            },
+        )
+        results = benchmark.run([case], requests=1, rounds=1, report=lambda _: None)
+        (result,) = results["results"]
+        assert result["engine"] == "signed_cookies"
+
     @pytest.mark.parametrize("option", list(benchmark.LIMITS))
     @pytest.mark.parametrize("offset", [-1, 1], ids=["below-one", "above-limit"])
     def test_counts_out_of_bounds_are_refused(self, option, offset):
@@ -587,6 +638,86 @@ class TestPage:
         assert "could not be read" in source
 
 
+class TestPageOnTheSameRedis:
+    """Lesson 16 shows the engines that share one Redis side by side."""
+
+    @pytest.fixture
+    def page(self, client, db, latest):
+        benchmark.write_results(
+            given_results(
+                db=(1.0, (0.5, 1.5), (0.2, 3.0)),
+                redis=(1.0, (0.48, 1.6), (0.31, 2.5)),
+                redis_cached_db=(1.0, (0.62, 1.4), (0.13, 5.0)),
+                redis_direct=(1.0, (0.8, 1.2), (0.65, 1.4)),
+            ),
+            latest,
+        )
+        return parse(client.get(reverse("myapp:performance")))
+
+    def test_says_what_each_costs_in_one_sentence(self, page):
+        text = page.text("performance-redis")
+        assert text.startswith("On the same Redis, side by side:")
+        said = [
+            "redis (Redis, through Django's cache) reads at 0.48 and writes at 0.31;",
+            "redis_cached_db (Redis + SQLite, Django's defaults) reads at 0.62 and "
+            "writes at 0.13;",
+            "redis_direct (Redis, straight on redis-py: lesson 27) reads at 0.80 and "
+            "writes at 0.65.",
+        ]
+        places = [text.index(part) for part in said]
+        assert places == sorted(places)
+        assert "db (SQLite" not in text
+
+    def test_one_band_behind_exactly_the_redis_rows(self, page):
+        (band,) = page.select("#performance-chart rect.same-redis")
+        top = float(band["y"])
+        bottom = top + float(band["height"])
+        for label in page.select("#performance-chart text.row-label"):
+            inside = top < float(label["y"]) < bottom
+            assert inside == label.get_text().startswith("redis"), label.get_text()
+
+    def test_no_band_when_the_redis_rows_are_apart(self, client, db, latest):
+        benchmark.write_results(
+            given_results(
+                redis=(1.0, (0.48, 1.6), (0.31, 2.5)),
+                db=(1.0, (0.5, 1.5), (0.2, 3.0)),
+                redis_direct=(1.0, (0.8, 1.2), (0.65, 1.4)),
+            ),
+            latest,
+        )
+        page = parse(client.get(reverse("myapp:performance")))
+        assert page.select("#performance-chart rect.same-redis") == []
+
+
+class TestPageOfALessonPage:
+    def test_no_column_without_a_run_made_with_pages(self, client, db, latest):
+        benchmark.write_results(given_results(db=(1.0, (0.5, 1.5), (0.2, 3.0))), latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert "Lesson page" not in page.text("performance-table")
+        assert not page.has_id("performance-page")
+
+    def test_a_column_with_the_page_ratio_and_a_link_to_the_page(
+        self, client, db, latest
+    ):
+        given = given_results(
+            db=(1.0, (0.5, 1.5), (0.2, 3.0)), cookies=(1.0, (0.9, 1.1), (0.6, 1.5))
+        )
+        given["options"]["pages"] = True
+        given["results"][0]["page"] = {
+            "path": "/lessons/visit-counter/",
+            "requests_per_second": 500.0,
+            "p50_ms": 4.0,
+            "p99_ms": 10.0,
+            "ratio": 0.45,
+        }
+        benchmark.write_results(given, latest)
+        page = parse(client.get(reverse("myapp:performance")))
+        assert cells_of(page, "performance-row-db")[6] == "0.45 (+3.00 ms)"
+        assert cells_of(page, "performance-row-cookies")[6] == "not measured"
+        assert "/lessons/visit-counter/" in page.by_id("performance-page").a["href"]
+        assert "--pages" in page.text("performance-command")
+
+
 class TestReference:
     """The committed run that lessons 15 and 16 show until you measure your own."""
 
@@ -607,6 +738,20 @@ class TestReference:
         assert reference["options"]["http"] is True
         assert reference["options"]["workers"] >= 2
         assert reference["options"]["concurrency"] >= 2
+
+    def test_reference_times_a_lesson_page_under_every_engine(self, reference):
+        """Made with --pages: the visit counter's page beside the three views."""
+        assert reference["options"]["pages"] is True
+        for result in reference["results"]:
+            assert result["page"]["path"] == "/lessons/visit-counter/"
+
+    def test_lesson_16_shows_the_page_ratios_of_the_reference(
+        self, client, db, latest, reference
+    ):
+        page = parse(client.get(reverse("myapp:performance")))
+        for result in reference["results"]:
+            cells = cells_of(page, f"performance-row-{result['settings']}")
+            assert cells[6].startswith(f"{result['page']['ratio']:.2f} (")
 
     def test_reference_says_which_run_it_is_and_on_what_machine(self, reference):
         assert reference["machine"]["cpu_count"] >= 1

@@ -120,16 +120,34 @@ def cost_row(result):
     """One settings module's costs: each ratio beside the milliseconds the
     session added to a median request (p50 with it minus p50 without it)."""
     row = {key: result[key] for key in ("settings", "store", "engine")}
-    for kind in ("read", "write"):
+    for kind in ("read", "write", benchmark.PAGE):
+        if kind not in result:  # a lesson page only in a run made with --pages
+            continue
         stats = result[kind]
         added = stats["p50_ms"] - result["baseline"]["p50_ms"]
-        row[kind] = {
-            "ratio": f"{stats['ratio']:.2f}",
-            "added": f"{added:+.2f} ms",
-            "found": f"{stats['found']:.0%}",
-        }
+        row[kind] = {"ratio": f"{stats['ratio']:.2f}", "added": f"{added:+.2f} ms"}
+        if "found" in stats:
+            row[kind]["found"] = f"{stats['found']:.0%}"
     row["baseline_ms"] = f"{result['baseline']['p50_ms']:.2f}"
     return row
+
+
+def measured_page(results):
+    """The lesson page a run made with --pages timed, or "" without one."""
+    pages = [
+        result[benchmark.PAGE]["path"] for result in results if benchmark.PAGE in result
+    ]
+    return pages[0] if pages else ""
+
+
+def on_one_redis(results):
+    """The engines measured on the same Redis, in the order of the chart: what
+    each read and write cost, side by side."""
+    return [
+        cost_row(result)
+        for result in results
+        if benchmark.CASES_BY_NAME[result["settings"]].needs == "redis"
+    ]
 
 
 def bar_chart(results):
@@ -148,9 +166,11 @@ def bar_chart(results):
     plot_width = CHART_WIDTH - LABEL_WIDTH - VALUE_ROOM
     group_height = 2 * BAR_HEIGHT + BAR_GAP + GROUP_GAP
     plot_height = len(results) * group_height
-    rows = []
+    rows, on_redis = [], []
     for index, result in enumerate(results):
         y = index * group_height + GROUP_GAP / 2
+        if benchmark.CASES_BY_NAME[result["settings"]].needs == "redis":
+            on_redis.append(index)
         bars = []
         costs = cost_row(result)
         for offset, kind in enumerate(("read", "write")):
@@ -187,9 +207,18 @@ def bar_chart(results):
         }
         for i in range(steps + 1)
     ]
+    # One band behind the engines that share a Redis, when they sit together.
+    band = None
+    if on_redis and on_redis == list(range(on_redis[0], on_redis[-1] + 1)):
+        band = {
+            "y": on_redis[0] * group_height,
+            "height": len(on_redis) * group_height,
+            "width": CHART_WIDTH,
+        }
     return {
         "width": CHART_WIDTH,
         "height": plot_height + AXIS_HEIGHT,
+        "redis_band": band,
         "plot_top": 0,
         "plot_bottom": plot_height,
         "axis_label_y": plot_height + 16,
@@ -225,6 +254,8 @@ def page(request):
             "command": benchmark.command_line(results),
             "chart": bar_chart(results["results"]),
             "costs": [cost_row(result) for result in results["results"]],
+            "redis_rows": on_one_redis(results["results"]),
+            "page_path": measured_page(results["results"]),
             # Below 100% only over HTTP, when workers do not share the store.
             "show_found": any(
                 result[kind]["found"] < 1

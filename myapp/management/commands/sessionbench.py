@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from myapp import benchmark
 
 KIND_NAMES = {"baseline": "no session", "read": "read", "write": "write"}
+PAGE_NAME = "lesson page"
 
 
 class Command(BaseCommand):
@@ -45,6 +46,12 @@ class Command(BaseCommand):
             help="with --http: gunicorn worker processes (default 2)",
         )
         parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="also time a whole lesson page (the visit counter, lesson 6) "
+            "against the view without a session",
+        )
+        parser.add_argument(
             "--only",
             action="append",
             choices=list(benchmark.CASES_BY_NAME),
@@ -76,6 +83,7 @@ class Command(BaseCommand):
                 over_http=options["http"],
                 concurrency=options["concurrency"],
                 workers=options["workers"],
+                pages=options["pages"],
                 note=options["note"],
                 report=self.stderr.write,
             )
@@ -90,19 +98,24 @@ class Command(BaseCommand):
 def table(results):
     """The results as aligned text: one row per settings module."""
     http = results["mode"] == "http"
+    names = dict(KIND_NAMES)
+    if results["options"].get("pages"):
+        names[benchmark.PAGE] = PAGE_NAME
     header = ["settings", "engine", "store"]
-    for kind, name in KIND_NAMES.items():
+    for kind, name in names.items():
         header += (
             [f"{name} req/s", f"{name} p50 ms", f"{name} p99 ms"]
             if http
             else [f"{name} ms"]
         )
         if kind != "baseline":
-            header += [f"{name} ratio", f"{name} found"]
+            header.append(f"{name} ratio")
+        if kind in ("read", "write"):
+            header.append(f"{name} found")
     rows = [header]
     for result in results["results"]:
         row = [result["settings"], result["engine"], result["store"]]
-        for kind in KIND_NAMES:
+        for kind in names:
             stats = result[kind]
             if http:
                 row += [
@@ -113,7 +126,9 @@ def table(results):
             else:
                 row.append(f"{1000 / stats['requests_per_second']:.3f}")
             if kind != "baseline":
-                row += [f"{stats['ratio']:.2f}", f"{stats['found']:.0%}"]
+                row.append(f"{stats['ratio']:.2f}")
+            if kind in ("read", "write"):
+                row.append(f"{stats['found']:.0%}")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [
@@ -142,5 +157,11 @@ def table(results):
         "found: requests whose session was in the store (below 100%: the store "
         "is not shared by the processes, or lost the session).",
     ]
+    if results["options"].get("pages"):
+        path = next((r[benchmark.PAGE]["path"] for r in results["results"]), "")
+        notes.append(
+            f"{PAGE_NAME}: {path}, the whole page (inspector, code, headers) "
+            "for a visitor with a session."
+        )
     notes += [f"skipped {s['settings']}: {s['reason']}" for s in results["skipped"]]
     return intro + "\n" + "\n".join(lines + notes)
