@@ -165,7 +165,15 @@ class TestSetExpiry:
         assert dict(client.session.items()) == before
 
     def test_set_is_post_only(self, client, db):
-        assert client.get(SET).status_code == 405
+        """A GET of set_expiry(0) changes neither the session nor its cookie."""
+        choose(client, "seconds")
+        before = dict(client.session.items())
+        assert before[EXPIRY_KEY] == 15
+        response = client.get(SET, {"choice": "browser-close"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert session_cookie(response) is None
+        assert dict(client.session.items()) == before
 
 
 class TestExpiryMethods:
