@@ -339,7 +339,13 @@ class TestForget:
         assert session["sname"] == "irfan"
 
     def test_is_post_only(self, client, db):
-        assert client.get(FORGET).status_code == 405
+        """A GET forgets nothing: the demo key stays."""
+        client.get("/ssession")
+        client.post(RECORD)
+        response = client.get(FORGET)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert client.session[WRITTEN_BY_KEY] == [os.getpid()]
 
 
 class TestDemoForms:
