@@ -177,8 +177,17 @@ class TestFixation:
         assert response["Location"] == f"{PAGE}#fixation-result"
 
     def test_login_is_post_only(self, client, db):
-        assert client.get(LOGIN).status_code == 405
-        assert client.get(LOGIN_WITHOUT_CYCLE).status_code == 405
+        """A GET logs nobody in and keeps the key."""
+        open_page_twice(client)
+        key = session_cookie(client)
+        for url in (LOGIN, LOGIN_WITHOUT_CYCLE):
+            response = client.get(url)
+            assert response.status_code == 405
+            assert response["Allow"] == "POST"
+        assert session_cookie(client) == key
+        session = client.session
+        assert DEMO_USER_KEY not in session
+        assert FIXATION_KEY not in session
 
 
 class TestDemoForms:
