@@ -200,8 +200,15 @@ class TestRemember:
         assert stored(client) == before
 
     def test_get_is_not_allowed(self, client, db):
-        """Storing changes state: POST only."""
-        assert client.get(REMEMBER).status_code == 405
+        """Storing changes state: POST only; a GET stores no word."""
+        open_twice(client)
+        before = stored(client)
+        response = client.get(REMEMBER, {"word": "mallory"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert NAME not in response.cookies
+        assert stored(client) == before
+        assert WORD_KEY not in before
 
 
 class TestLandsOnTheDemo:
