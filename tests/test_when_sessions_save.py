@@ -164,7 +164,14 @@ class TestWrite:
         assert "when-sessions-save" in client.session[PROGRESS_KEY]["done"]
 
     def test_write_is_post_only(self, client, db):
-        assert client.get(WRITE).status_code == 405
+        """A GET writes nothing: no Set-Cookie, the stored session unchanged."""
+        start_session(client)
+        before = stored(client)
+        response = client.get(WRITE)
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert session_cookie(response) is None
+        assert stored(client) == before
 
 
 class TestWriteThenFail:
