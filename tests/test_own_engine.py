@@ -543,11 +543,25 @@ class TestDemo:
         assert f"Redis did not answer at redis://127.0.0.1:{port}/0" in text
         assert f"redis-server --daemonize yes --bind 127.0.0.1 --port {port}" in text
 
-    def test_each_step_is_a_post_with_a_csrf_token(self, demo):
+    def test_each_step_is_a_post_with_a_csrf_token(self, demo, admin):
+        """A GET, or a POST without the token, runs no step: Redis still holds
+        the first count, and the page still shows that count's command."""
+        demo.post(COUNT)
+        key = demo.session[own_engine.DEMO_SESSION_KEY]
         strict = Client(enforce_csrf_checks=True)
+        strict.cookies = demo.cookies  # the same session, without a token
         for url in (COUNT, RACE, FORGET):
-            assert demo.get(url).status_code == 405
+            response = demo.get(url)
+            assert response.status_code == 405
+            assert response["Allow"] == "POST"
             assert strict.post(url).status_code == 403
+        assert admin.get(DEMO_PREFIX + key) == b'{"visits":1}'
+        response = demo.get(PAGE)
+        assert sent_lines(response) == [
+            f'SET {DEMO_PREFIX}{key[:8]}… {{"visits":1}} NX EX 1209600 → OK'
+        ]
+        value = parse(response).text("own-engine-value")
+        assert value == '{"visits":1} (JSON, not a pickle)'
 
 
 class TestSpeedFigures:
