@@ -105,7 +105,11 @@ class TestWriteView:
         assert settings.SESSION_COOKIE_NAME in again.cookies
 
     def test_is_get_only(self, client, db):
-        assert client.post(reverse(VIEWS["write"])).status_code == 405
+        """The benchmark writes with a GET; a POST is refused and stores nothing."""
+        response = client.post(reverse(VIEWS["write"]))
+        assert response.status_code == 405
+        assert response["Allow"] == "GET"
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
 class TestTheViewsExplainThemselves:
@@ -286,6 +290,7 @@ class TestSessionbench:
             line for line in output.splitlines() if line.startswith("settings ")
         ]
         header = re.split(r"\s{2,}", header_line.strip())
+        assert set(EVERYWHERE) <= {result["settings"] for result in results["results"]}
         for result in results["results"]:
             row = dict(zip(header, rows[result["settings"]], strict=True))
             for kind in ("read", "write"):
@@ -297,6 +302,7 @@ class TestSessionbench:
     def test_every_request_found_its_session(self, bench):
         """In process there is one store: every read and write had the session."""
         _, _, results = bench
+        assert set(EVERYWHERE) <= {result["settings"] for result in results["results"]}
         for result in results["results"]:
             assert result["read"]["found"] == 1.0
             assert result["write"]["found"] == 1.0
@@ -672,7 +678,9 @@ class TestPageOnTheSameRedis:
         (band,) = page.select("#performance-chart rect.same-redis")
         top = float(band["y"])
         bottom = top + float(band["height"])
-        for label in page.select("#performance-chart text.row-label"):
+        labels = page.select("#performance-chart text.row-label")
+        assert [label for label in labels if label.get_text().startswith("redis")]
+        for label in labels:
             inside = top < float(label["y"]) < bottom
             assert inside == label.get_text().startswith("redis"), label.get_text()
 
