@@ -110,15 +110,21 @@ def stored_records(request, session, session_key):
 
 def database_record(session, session_key):
     model = session.get_model_class()
-    row = model.objects.filter(session_key=session_key).first()
+    # Two columns, not a model instance: every lesson page runs this.
+    row = (
+        model.objects.filter(session_key=session_key)
+        .values_list("session_data", "expire_date")
+        .first()
+    )
     record = {"kind": "database row", "where": f"{model._meta.db_table} row"}
     if row is None:
         return {**record, "missing": True}
+    session_data, expire_date = row
     return {
         **record,
-        "raw": row.session_data,
-        "decoded": shown_decoded(session, row.session_data),
-        "expires": row.expire_date,
+        "raw": session_data,
+        "decoded": shown_decoded(session, session_data),
+        "expires": expire_date,
     }
 
 
