@@ -187,16 +187,22 @@ class Walker:
             form.evaluate(SUBMIT, control["buttonIndex"])
 
 
+# What each walk found, kept for the whole run: pytest-xdist may run other
+# tests between a page's overflow test and its axe test, and then this
+# module's site and browser start again, but the walk is not done twice.
+WALKED = {}
+
+
 @pytest.fixture(scope="module")
 def walks(site, browser):
     """Each lesson walked once, shared by the overflow and the axe tests."""
-    walker, done = Walker(site, browser), {}
+    walker = Walker(site, browser)
 
     def walk(target):
-        if target not in done:
+        if target not in WALKED:
             is_path = isinstance(target, str)
-            done[target] = walker.page(target) if is_path else walker.lesson(target)
-        return done[target]
+            WALKED[target] = walker.page(target) if is_path else walker.lesson(target)
+        return WALKED[target]
 
     return walk
 
