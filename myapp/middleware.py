@@ -44,7 +44,8 @@ class CourseProgressMiddleware:
                 mark_opened(request.session, lesson.slug)
             # Every lesson page sets the CSRF cookie, also one without a form:
             # it coming back with the next page is the sign keeps_cookies reads.
-            get_token(request)
+            if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+                get_token(request)
 
     @staticmethod
     def _saving_anyway(request, response):
