@@ -749,19 +749,28 @@ def default_site():
         yield url
 
 
+GRACES_PASSWORD = "a long and unusual passphrase 7"
+
+
+def signed_up_on_lesson_18(site, user_agent=FIREFOX_LINUX):
+    """A browser over real HTTP that signed up as grace on lesson 18's page."""
+    browser = HttpBrowser(site, user_agent=user_agent)
+    browser.get(reverse("myapp:authentication"))
+    browser.post(
+        reverse("myapp:authentication-signup"),
+        {
+            "signup-username": "grace",
+            "signup-password1": GRACES_PASSWORD,
+            "signup-password2": GRACES_PASSWORD,
+        },
+    )
+    return browser
+
+
 class TestOnTheDefaultMakeRun:
     def test_sign_up_on_lesson_18_then_see_two_devices_here(self, default_site):
-        laptop = HttpBrowser(default_site, user_agent=FIREFOX_LINUX)
-        laptop.get(reverse("myapp:authentication"))
-        password = "a long and unusual passphrase 7"
-        laptop.post(
-            reverse("myapp:authentication-signup"),
-            {
-                "signup-username": "grace",
-                "signup-password1": password,
-                "signup-password2": password,
-            },
-        )
+        laptop = signed_up_on_lesson_18(default_site)
+        password = GRACES_PASSWORD
         phone = HttpBrowser(default_site, user_agent=CHROME_ANDROID)
         for browser in (laptop, phone):
             browser.get(PAGE)
@@ -820,20 +829,10 @@ class TestTheCourseOnThisEngine:
 
     def test_a_signed_in_browser_sees_its_device_and_address(self, active_site):
         """Sign up and in through lesson 18 over real HTTP, then look here."""
-        laptop = HttpBrowser(active_site, user_agent=FIREFOX_LINUX)
-        laptop.get(reverse("myapp:authentication"))
-        password = "a long and unusual passphrase 7"
-        laptop.post(
-            reverse("myapp:authentication-signup"),
-            {
-                "signup-username": "grace",
-                "signup-password1": password,
-                "signup-password2": password,
-            },
-        )
+        laptop = signed_up_on_lesson_18(active_site)
         reply = laptop.post(
             reverse("myapp:authentication-login"),
-            {"login-username": "grace", "login-password": password},
+            {"login-username": "grace", "login-password": GRACES_PASSWORD},
         )
         assert reply.status_code == 302
         page = parse(laptop.get(PAGE))
