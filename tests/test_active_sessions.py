@@ -770,12 +770,12 @@ def signed_up_on_lesson_18(site, user_agent=FIREFOX_LINUX):
 class TestOnTheDefaultMakeRun:
     def test_sign_up_on_lesson_18_then_see_two_devices_here(self, default_site):
         laptop = signed_up_on_lesson_18(default_site)
-        password = GRACES_PASSWORD
         phone = HttpBrowser(default_site, user_agent=CHROME_ANDROID)
         for browser in (laptop, phone):
             browser.get(PAGE)
             reply = browser.post(
-                SIGN_IN, {"sign-in-username": "grace", "sign-in-password": password}
+                SIGN_IN,
+                {"sign-in-username": "grace", "sign-in-password": GRACES_PASSWORD},
             )
             assert reply.status_code == 302
             assert DEMO_COOKIE in browser.cookies
