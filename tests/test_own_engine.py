@@ -319,6 +319,21 @@ class TestOnTheWire:
         assert commands.counted() == {"del": 1}  # loaded by set_expiry()
         assert admin.exists(f"session:{key}") == 0
 
+    def test_options_only_the_cache_client_takes_are_left_out(
+        self, store, settings, admin
+    ):
+        """A RedisCache entry may name its serializer or pool class: Django's
+        cache client takes those, redis-py would refuse them."""
+        cache = settings.CACHES["default"]
+        options = {
+            **cache.get("OPTIONS", {}),
+            "serializer": "django.core.cache.backends.redis.RedisSerializer",
+            "pool_class": "redis.ConnectionPool",
+        }
+        settings.CACHES = {"default": {**cache, "OPTIONS": options}}
+        key = saved(store, x=1)
+        assert admin.get(f"session:{key}") == b'{"x":1}'
+
     def test_the_caches_key_prefix_comes_first(self, store, settings, admin):
         settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": "a"}}
         key = saved(store, x=1)

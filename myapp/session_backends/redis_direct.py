@@ -12,7 +12,8 @@ each save one SET, and Redis itself keeps Django's rules:
 
 Where Redis is: the ``CACHES`` entry named by ``SESSION_CACHE_ALIAS``, the
 one Django's cache engine would use. Only its ``LOCATION`` (the first server
-of a list), its ``OPTIONS`` (socket timeouts, passed to redis-py) and its
+of a list), its ``OPTIONS`` (socket timeouts, passed to redis-py; not the
+serializer or pool class Django's cache client would take) and its
 ``KEY_PREFIX`` are read; nothing goes through the cache layer. Keys read
 ``session:<session key>``, after the cache's ``KEY_PREFIX`` and a colon when
 it sets one. Values are the session serializer's output (JSON), unsigned,
@@ -54,6 +55,10 @@ KEY_PREFIX = "session:"
 # without an end would hide a bug that makes every SET NX fail.
 CREATE_ATTEMPTS = 100
 
+# OPTIONS of a RedisCache entry that Django's cache client uses itself
+# (django/core/cache/backends/redis.py); the rest go to redis-py.
+CACHE_ONLY_OPTIONS = {"serializer", "pool_class", "parser_class"}
+
 # One client, and so one connection pool, per Redis per process: built at
 # the first session that needs it, then shared by every thread. redis-py
 # gives a forked process (a gunicorn worker) its own connections.
@@ -76,7 +81,13 @@ def sessions_redis():
     location = cache["LOCATION"]
     if isinstance(location, str):
         location = location.replace(";", ",").split(",")
-    client = client_for(location[0].strip(), cache.get("OPTIONS", {}))
+    # What Django's RedisCache takes for itself is not redis-py's to see.
+    options = {
+        name: value
+        for name, value in cache.get("OPTIONS", {}).items()
+        if name not in CACHE_ONLY_OPTIONS
+    }
+    client = client_for(location[0].strip(), options)
     prefix = f"{cache['KEY_PREFIX']}:" if cache.get("KEY_PREFIX") else ""
     return client, breaker_for(alias), prefix + KEY_PREFIX
 
