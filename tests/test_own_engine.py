@@ -584,7 +584,13 @@ class TestSpeedFigures:
 
     def run_with(self, tmp_path, monkeypatch, results):
         path = tmp_path / "reference.json"
-        run = {"date": "2026-12-24T10:00:00+00:00", "mode": "http", "results": results}
+        run = {
+            "date": "2026-12-24T10:00:00+00:00",
+            "mode": "http",
+            "options": {"concurrency": 2, "workers": 2, "requests": 50, "rounds": 3},
+            "results": results,
+            "skipped": [],
+        }
         path.write_text(json.dumps(run))
         monkeypatch.setattr(own_engine, "REFERENCE_RUN", path)
 
@@ -616,6 +622,10 @@ class TestSpeedFigures:
         page = parse(client.get(PAGE))
         assert page.text("own-engine-speed-redis").endswith("0.48 0.31")
         assert page.text("own-engine-speed-redis_direct").endswith("0.80 0.60")
+        assert (
+            "(2026-12-24, python manage.py sessionbench --http --concurrency 2 "
+            "--workers 2 --requests 50 --rounds 3 --only redis --only redis_direct"
+        ) in page.text("deeper-speed")
 
     def test_an_unreadable_run_is_not_measured_yet(
         self, client, db, tmp_path, monkeypatch

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from myapp import checks
+from myapp import benchmark, checks
 from myapp.course import render_lesson
 from myapp.inspector import shorten
 from myapp.session_backends import redis_direct
@@ -133,6 +133,7 @@ def measured():
     try:
         run = json.loads(REFERENCE_RUN.read_text())
         results = {result["settings"]: result for result in run["results"]}
+        command = benchmark.command_line(run)
     except (OSError, ValueError, KeyError, TypeError):
         return {"rows": [], "date": None}
     rows = []
@@ -147,7 +148,7 @@ def measured():
                 "write": write.get("ratio"),
             }
         )
-    return {"rows": rows, "date": run.get("date", "")[:10], "mode": run.get("mode")}
+    return {"rows": rows, "date": run.get("date", "")[:10], "command": command}
 
 
 # --- The demo's steps ---------------------------------------------------------
