@@ -44,7 +44,10 @@ class CourseProgressMiddleware:
                 mark_opened(request.session, lesson.slug)
             # Every lesson page sets the CSRF cookie, also one without a form:
             # it coming back with the next page is the sign keeps_cookies reads.
-            if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+            # (With CSRF_USE_SESSIONS the token would go into the session.)
+            if not settings.CSRF_USE_SESSIONS and (
+                settings.CSRF_COOKIE_NAME not in request.COOKIES
+            ):
                 get_token(request)
 
     @staticmethod

@@ -28,9 +28,9 @@ def read_progress(session):
 def keeps_cookies(request):
     """True when the browser has shown that it keeps this site's cookies.
 
-    Either it brought back the CSRF cookie an earlier page set (every page
-    with a form sets one), so a learner's second page is recorded; or it
-    brought back a session the store still has.
+    Either it brought back the CSRF cookie an earlier page set (every lesson
+    page sets one), so a learner's second page is recorded; or it brought
+    back a session the store still has.
     """
     if not settings.CSRF_USE_SESSIONS and settings.CSRF_COOKIE_NAME in request.COOKIES:
         return True

@@ -112,6 +112,17 @@ class TestALearnersProgress:
         assert settings.CSRF_COOKIE_NAME in response.cookies
         assert settings.SESSION_COOKIE_NAME not in response.cookies
 
+    def test_with_csrf_in_the_session_a_page_without_a_form_stores_nothing(
+        self, client, db, settings
+    ):
+        """The course asks for no CSRF token of its own then: it would go into
+        the session and store one for every cookieless visitor."""
+        settings.CSRF_USE_SESSIONS = True
+        before = stored_sessions()
+        response = client.get(reverse("myapp:first-session"))
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert stored_sessions() == before
+
     def test_a_csrf_cookie_is_not_a_sign_when_csrf_lives_in_the_session(
         self, db, settings
     ):
