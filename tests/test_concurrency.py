@@ -12,9 +12,6 @@ and each thread is waited for at most 120 s.
 """
 
 import logging
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -37,6 +34,7 @@ from myapp.models import CartCounter
 from myapp.progress import PROGRESS_KEY
 from tests.browser import live_site
 from tests.html import parse
+from tests.processes import fresh_python
 from tests.services import HttpBrowser
 
 PAGE = reverse("myapp:concurrency")
@@ -333,21 +331,12 @@ class TestSessionInterrupted:
             "    except SessionInterrupted as error:\n"
             "        print(response_for_exception(request, error).status_code)\n"
         )
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            "DJANGO_DEBUG": debug,
-            "DJANGO_SECRET_KEY": "logging-test-only-" + "x" * 40,
-            "DJANGO_ALLOWED_HOSTS": "example.com",
-        }
-        environment.pop("PYTEST_VERSION", None)
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        result = fresh_python(
+            ["-c", code],
+            DJANGO_SETTINGS_MODULE=settings_module,
+            DJANGO_DEBUG=debug,
+            DJANGO_SECRET_KEY="logging-test-only-" + "x" * 40,
+            DJANGO_ALLOWED_HOSTS="example.com",
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "400"

@@ -2,14 +2,14 @@
 and a clean ``check --deploy``."""
 
 import importlib
-import os
-import subprocess
 import sys
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
+
+from tests.processes import fresh_python
 
 MODULE = "sitecore.settings.production"
 STRONG_KEY = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"
@@ -27,27 +27,10 @@ HTTPS_SETTINGS = (
 )
 
 
-def run(args, **env):
-    """Run Python in a fresh process, with only the given DJANGO_* variables."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("DJANGO_") and name != "PYTEST_VERSION"
-    }
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def production_value(code, **env):
     """The repr of a tuple of expressions over the production settings ``s``."""
-    result = run(["-c", f"import {MODULE} as s; print(repr(({code},)))"], **env)
+    program = f"import {MODULE} as s; print(repr(({code},)))"
+    result = fresh_python(["-c", program], **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -65,7 +48,7 @@ def production(monkeypatch):
 
 class TestCheckDeploy:
     def test_check_deploy_prints_no_warning(self):
-        result = run(
+        result = fresh_python(
             [
                 "manage.py",
                 "check",
@@ -82,7 +65,7 @@ class TestCheckDeploy:
 
     def test_a_weak_key_is_reported(self):
         """The check is real: a development-style key fails it."""
-        result = run(
+        result = fresh_python(
             ["manage.py", "check", "--deploy", f"--settings={MODULE}"],
             DJANGO_SECRET_KEY="django-insecure-short",
             DJANGO_ALLOWED_HOSTS="example.com",
@@ -97,7 +80,7 @@ class TestEnvironment:
         env = {"DJANGO_ALLOWED_HOSTS": "example.com"}
         if debug is not None:
             env["DJANGO_DEBUG"] = debug
-        result = run(["-c", f"import {MODULE}"], **env)
+        result = fresh_python(["-c", f"import {MODULE}"], **env)
         assert result.returncode != 0
         assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
 
@@ -108,7 +91,7 @@ class TestEnvironment:
         env = {"DJANGO_SECRET_KEY": STRONG_KEY}
         if hosts is not None:
             env["DJANGO_ALLOWED_HOSTS"] = hosts
-        result = run(["-c", f"import {MODULE}"], **env)
+        result = fresh_python(["-c", f"import {MODULE}"], **env)
         assert result.returncode != 0
         assert "DJANGO_ALLOWED_HOSTS is not set" in result.stderr
 
@@ -139,7 +122,9 @@ class TestEnvironment:
             "import django; django.setup(); import logging; "
             "logging.getLogger('django.request').error('Internal Server Error: /x')"
         )
-        result = run(["-c", code], DJANGO_SETTINGS_MODULE=MODULE, **ENVIRONMENT)
+        result = fresh_python(
+            ["-c", code], DJANGO_SETTINGS_MODULE=MODULE, **ENVIRONMENT
+        )
         assert result.returncode == 0, result.stderr
         assert "Internal Server Error: /x" in result.stderr
 

@@ -1,15 +1,14 @@
 """The settings files: expiry policies, the secret key and the toolbar."""
 
 import importlib
-import os
 import subprocess
-import sys
 
 import pytest
 from django.conf import settings
 
 from myapp.context_processors import readable_seconds
 from tests.html import parse
+from tests.processes import fresh_python
 
 
 def session_cookie(response):
@@ -92,17 +91,8 @@ class TestEngineFiles:
 
 
 def run_python(code, **env):
-    """Run code in a fresh interpreter with the given environment added."""
-    environment = {**os.environ, **env}
-    environment.pop("PYTEST_VERSION", None)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    """Run code in a fresh interpreter with only the given DJANGO_* variables."""
+    return fresh_python(["-c", code], **env)
 
 
 class TestSecretKey:
