@@ -2,13 +2,12 @@
 (sitecore/settings/base.py); in production also 4xx and django.security, one
 line per event (sitecore/settings/production.py)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.processes import fresh_python
 
 SETTINGS_DIR = Path(settings.BASE_DIR) / "sitecore" / "settings"
 # Every settings file, found on disk: a new engine file is tested unasked.
@@ -92,24 +91,14 @@ with override_settings(ROOT_URLCONF="boom_urls", STORAGES=plain_static):
 
 
 def run_python(code, settings_module="db", static_root=None, **env):
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("DJANGO_")
-    }
-    environment.update(PRODUCTION_ENVIRONMENT)  # the only module that needs it
+    """Run code in a fresh process under a settings module; return its stderr."""
+    environment = {**PRODUCTION_ENVIRONMENT, **env}  # only production needs it
     if static_root is not None:
         environment["DJANGO_STATIC_ROOT"] = str(static_root)
-    environment.update(
-        env, DJANGO_SETTINGS_MODULE=f"sitecore.settings.{settings_module}"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = fresh_python(
+        ["-c", code],
+        DJANGO_SETTINGS_MODULE=f"sitecore.settings.{settings_module}",
+        **environment,
     )
     assert result.returncode == 0, result.stderr
     return result.stderr
