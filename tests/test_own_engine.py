@@ -18,9 +18,11 @@ import pytest
 import redis
 from asgiref.sync import async_to_sync
 from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from myapp import ratelimit
 from myapp.checks import redis_is_reachable
 from myapp.lessons import own_engine
 from myapp.session_backends import breaker
@@ -471,6 +473,25 @@ def demo(monkeypatch, db, redis_url, admin):
     monkeypatch.setattr(own_engine, "REDIS_URL", redis_url)
     monkeypatch.setattr(own_engine, "DEMO_BREAKER", breaker.Breaker())
     return Client()
+
+
+class TestALimitOnAPublicSite:
+    def test_counts_past_the_limit_answer_429_and_store_nothing(
+        self, demo, admin, monkeypatch
+    ):
+        """A script that clears its cookies would add a Redis key per count:
+        after the limit (per address, DEBUG off) the count does not run."""
+        cache.clear()
+        monkeypatch.setitem(ratelimit.LIMITS, "own-engine", (2, 600))
+        for _ in range(2):
+            demo.cookies.clear()
+            assert demo.post(COUNT).status_code == 302
+        demo.cookies.clear()
+        response = demo.post(COUNT)
+        assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 600
+        assert len(admin.keys(DEMO_PREFIX + "*")) == 2
+        cache.clear()
 
 
 def sent_lines(response):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from myapp import benchmark, checks
 from myapp.course import render_lesson
 from myapp.inspector import shorten
+from myapp.ratelimit import limited
 from myapp.session_backends import redis_direct
 from myapp.session_backends.breaker import Breaker
 from myapp.store_errors import CACHE_FAILURES
@@ -194,6 +195,7 @@ def page(request):
 
 
 @require_POST
+@limited("own-engine")  # a public site: each new demo session is a Redis key
 def count(request):
     """Count a visit in the demo session: a load (GET) and a save (SET … XX),
     or, for a new session, only a create (SET … NX)."""
