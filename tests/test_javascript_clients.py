@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from myapp.lessons.javascript_clients import NOTES_KEY
 from tests.browser import CHROMIUM_ARGS
@@ -371,8 +372,10 @@ class TestInTheBrowser:
         assert response.request.headers["content-type"] == "application/json"
         assert response.request.headers["x-csrftoken"]
         assert page.url == site + PAGE  # the script kept the page
-        assert page.locator("#notes-list li").all_inner_texts() == ["from fetch"]
-        assert "201" in page.locator("#fetch-output").inner_text()
+        # The script writes the list after the answer arrives: expect() waits
+        # for it (up to five seconds), where reading it at once may be early.
+        expect(page.locator("#notes-list li")).to_have_text(["from fetch"])
+        expect(page.locator("#fetch-output")).to_contain_text("201")
         page.goto(site + NOTES)
         assert json.loads(page.locator("body").inner_text()) == {
             "notes": ["from fetch"]
