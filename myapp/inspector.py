@@ -20,7 +20,7 @@ from django.core import signing
 from django.core.cache import caches
 
 from myapp.context_processors import engine_label
-from myapp.session_backends.breaker import breaker_for
+from myapp.session_backends.breaker import GuardedCache, breaker_for
 from myapp.session_backends.redis_direct import SessionStore as RedisDirectStore
 from myapp.store_errors import CACHE_UNREACHABLE
 
@@ -128,6 +128,10 @@ def database_record(session, session_key):
     }
 
 
+# What the inspector does when the cache fails, for the breaker's log line.
+INSPECTOR_FALLBACKS = {"read": "the inspector shows no cache entry"}
+
+
 def cache_record(session, session_key):
     cache_key = session.cache_key_prefix + session_key
     alias = settings.SESSION_CACHE_ALIAS
@@ -136,11 +140,9 @@ def cache_record(session, session_key):
     # Through the engines' breaker: while Redis is skipped after a failure,
     # the inspector skips it too instead of waiting a socket timeout on every
     # page; and a failure here opens the breaker for the engines as well.
-    cache = caches[alias]
+    cache = GuardedCache(caches[alias], breaker_for(alias), INSPECTOR_FALLBACKS)
     try:
-        value = breaker_for(alias).call(
-            cache, "read", "the inspector shows no cache entry", cache.get, cache_key
-        )
+        value = cache.get(cache_key)
     except CACHE_UNREACHABLE:
         # cached_db on a stopped Redis still serves the session from the
         # database; the inspector must not turn that page into a 503.
