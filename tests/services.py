@@ -94,23 +94,11 @@ def gunicorn(settings_module, workers=1, env=None):
 
 
 @contextmanager
-def private_redis():
-    """A redis-server of the test's own on a free port; yield (url, process)."""
-    server = require_command("redis-server", "redis-server")
-    port = free_port()
-    command = [
-        server,
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    with running(command, port) as process:
-        yield f"redis://127.0.0.1:{port}/0", process
+def private_redis(*options):
+    """A redis-server of the test's own on a free port, started with the
+    given extra options; yield (url, process)."""
+    with private_redis_on(free_port(), *options) as started:
+        yield started
 
 
 # --- Lesson 15 (scaling-out) and the fault tests ---------------------------
@@ -152,12 +140,13 @@ def throwaway_postgres_database():
 
 
 @contextmanager
-def private_redis_on(port):
-    """A redis-server of the test's own on the given port (to restart one that
-    private_redis() started); yield (url, process)."""
+def private_redis_on(port, *options):
+    """A redis-server of the test's own on the given port (also to restart
+    one that private_redis() started), keeping nothing on disk; yield (url,
+    process)."""
     server = require_command("redis-server", "redis-server")
     command = [server, "--bind", "127.0.0.1", "--port", str(port)]
-    command += ["--save", "", "--appendonly", "no"]
+    command += ["--save", "", "--appendonly", "no", *options]
     with running(command, port) as process:
         yield f"redis://127.0.0.1:{port}/0", process
 

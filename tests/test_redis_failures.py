@@ -24,7 +24,7 @@ from django.test import Client
 from myapp.session_backends import breaker
 from myapp.store_errors import CacheFailureLoggedOnce
 from sitecore.settings import redis as redis_settings
-from tests.services import free_port, require_command, running
+from tests.services import free_port, private_redis_on
 
 pytestmark = pytest.mark.services
 
@@ -45,11 +45,8 @@ CAUSES = {
 @contextmanager
 def redis_server(*options):
     """A redis-server of the test's own; yield (client, process, port)."""
-    server = require_command("redis-server", "redis-server")
     port = free_port()
-    command = [server, "--bind", "127.0.0.1", "--port", str(port)]
-    command += ["--save", "", "--appendonly", "no", *options]
-    with running(command, port) as process:
+    with private_redis_on(port, *options) as (_url, process):
         client = redis.Redis(port=port, socket_timeout=5)
         try:
             yield client, process, port
