@@ -19,6 +19,7 @@ from django.db import connection
 from django.urls import reverse
 
 from myapp import benchmark
+from myapp.inspector import stored_row
 from myapp.lessons.scaling_out import KEEP_LAST, WRITTEN_BY_KEY
 from sitecore.settings import redis_cached_db
 from tests.html import parse
@@ -291,6 +292,19 @@ class TestDatabaseRoundTrip:
         row = Session.objects.get(session_key=key)
         assert row.get_decoded()["sname"] == "irfan"
         assert stored_values(client.get("/gsession")) == "irfan irfan@example.com"
+
+    def test_the_inspector_reads_the_row_as_the_orm_does(
+        self, client, use_settings, db
+    ):
+        """The inspector's SELECT, built once (myapp/inspector.py), gives the
+        ORM's data and the ORM's timezone-aware expiry on this database too."""
+        use_settings("db")
+        client.get("/ssession")
+        key = client.cookies[COOKIE].value
+        row = Session.objects.get(session_key=key)
+        assert stored_row(Session, key) == (row.session_data, row.expire_date)
+        assert row.expire_date.utcoffset() is not None
+        assert stored_row(Session, "no-such-key") is None
 
 
 # --- The demo's views, in process ------------------------------------------
