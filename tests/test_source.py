@@ -3,7 +3,9 @@ never stale after the file changes (runserver's autoreload does not restart
 for every file a page shows)."""
 
 import os
+import re
 import sys
+from html import unescape
 
 import pytest
 
@@ -113,3 +115,21 @@ class TestModule:
             assert shown.path == f"{name}.py"
         finally:
             del sys.modules[name]
+
+
+class TestHighlighting:
+    CODE = 'def count(request):\n    return request.session.get("n", 0) + 1  # one\n'
+
+    def test_styled_tokens_keep_their_span(self):
+        html = source.highlighted(self.CODE)
+        for styled in ('class="k"', 'class="nf"', 'class="s2"', 'class="c1"'):
+            assert styled in html
+
+    def test_plain_tokens_are_text_and_the_code_reads_the_same(self):
+        """Names, punctuation and whitespace have no style: no span each."""
+        html = source.highlighted(self.CODE)
+        for plain in ('class="n"', 'class="p"', 'class="w"'):
+            assert plain not in html
+        assert "(request):" in html
+        text = re.sub(r"<[^>]+>", "", html)
+        assert unescape(text).rstrip() == self.CODE.rstrip()
