@@ -29,8 +29,24 @@ PHONE = {"width": 390, "height": 844}
 BLOCKING = ("serious", "critical")
 # A walk stops after this many demo actions: some pages add a form per row.
 MAX_ACTIONS = 12
-# What a demo does not change on its lesson page, left out of axe's later runs.
-UNCHANGED = {"exclude": [["#explanation"], ["#deeper"], ["#code"]]}
+# What a demo does not change on its lesson page, left out of axe's later runs:
+# the text and code, and the frame around them (the same on every request).
+UNCHANGED = {
+    "exclude": [
+        [selector]
+        for selector in (
+            ".site-header",
+            ".breadcrumb",
+            "#pager-top",
+            "#explanation",
+            "#deeper",
+            "#code",
+            "#pager-bottom",
+            "#where-in-code",
+            ".site-footer",
+        )
+    ]
+}
 
 # The demo forms and links of the lesson's article, in page order, as the
 # browser sees them: forms once per submit button.
