@@ -60,6 +60,7 @@ def highlighted(text):
     lexer.add_filter(PlainWhereUnstyled())
     return mark_safe(highlight(text, lexer, FORMATTER))
 
+
 # Where installed packages live: Django's own code is shown relative to these.
 PACKAGE_ROOTS = {
     Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib")
