@@ -6,6 +6,7 @@ Marked `browser`; under CI=true these must run (.ci/run installs chromium).
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from myapp.course import live_lessons
 from tests.browser import live_site, persistent_cookies
@@ -82,6 +83,7 @@ class TestLoginForm:
         page.goto(site + "/login/")
         page.get_by_label("Your name").fill("Ada")
         page.get_by_role("button", name="Login").click()
+        page.wait_for_url(site + "/home/")
         response = page.goto(site + "/logout/")
         assert response.status == 405
         page.goto(site + "/home/")
@@ -90,8 +92,9 @@ class TestLoginForm:
     def test_empty_name_shows_a_form_error(self, site, page):
         page.goto(site + "/login/")
         page.get_by_label("Your name").fill("   ")
-        page.get_by_role("button", name="Login").click()
-        assert page.locator(".errorlist").is_visible()
+        with page.expect_navigation():  # the form comes back with its error
+            page.get_by_role("button", name="Login").click()
+        expect(page.locator(".errorlist")).to_be_visible()
         assert session_cookie(page.context) is None
 
 
@@ -141,14 +144,16 @@ class TestShoppingCart:
     def test_fixed_cart_keeps_both_adds_and_the_broken_one_does_not(self, site, page):
         page.goto(site + "/lessons/shopping-cart/")
         for _ in range(2):
-            page.get_by_role("button", name="Add one Notebook", exact=True).click()
-            page.get_by_role("button", name="Add one Notebook (broken)").click()
+            for name in ("Add one Notebook", "Add one Notebook (broken)"):
+                with page.expect_navigation():  # each add is saved before the next
+                    page.get_by_role("button", name=name, exact=True).click()
         page.goto(site + "/lessons/shopping-cart/")
         assert page.locator("#quantity-1").input_value() == "2"
         # The second in-place add was never saved: the broken cart says 1.
         assert page.locator("#broken-line-1 td").inner_text() == "1"
         page.get_by_label("Quantity of Notebook").fill("5")
-        page.get_by_role("button", name="Update Notebook").click()
+        with page.expect_navigation():  # read the page the update answers with
+            page.get_by_role("button", name="Update Notebook").click()
         assert page.locator("#quantity-1").input_value() == "5"
 
 
@@ -156,7 +161,8 @@ class TestPreferences:
     def test_the_theme_applies_to_every_page(self, site, page):
         page.goto(site + "/lessons/preferences/")
         page.locator("#theme-form").get_by_label("Dark").check()
-        page.get_by_role("button", name="Save the theme").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save the theme").click()
         for path in ("/", "/gsession", "/login/", "/lessons/first-session/"):
             page.goto(site + path)
             assert page.locator("html").get_attribute("data-theme") == "dark"
@@ -176,19 +182,21 @@ class TestActiveSessions:
             first.fill("#id_signup-username", "ada")
             first.fill("#id_signup-password1", "a long and unusual passphrase")
             first.fill("#id_signup-password2", "a long and unusual passphrase")
-            first.get_by_role("button", name="Create the account").click()
+            with first.expect_navigation():
+                first.get_by_role("button", name="Create the account").click()
             for page in (first, second):
                 page.goto(site + "/lessons/authentication/")
                 page.fill("#id_login-username", "ada")
                 page.fill("#id_login-password", "a long and unusual passphrase")
-                page.get_by_role("button", name="Log in", exact=True).click()
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Log in", exact=True).click()
 
             first.goto(site + "/lessons/active-sessions/")
             rows = first.locator("#active-sessions-table tbody tr")
             assert rows.count() == 2
             assert "this device" in first.locator("#active-sessions-table").inner_text()
             first.get_by_role("button", name="Sign out everywhere else").click()
-            assert first.locator("#active-sessions-table tbody tr").count() == 1
+            expect(first.locator("#active-sessions-table tbody tr")).to_have_count(1)
 
             second.goto(site + "/lessons/active-sessions/")
             assert second.locator("#active-sessions-table").count() == 0
