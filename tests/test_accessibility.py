@@ -9,12 +9,14 @@ same page with the same fragment is the same check). Marked `browser`;
 under CI=true these must run.
 """
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from myapp.course import live_lessons
 from myapp.lessons.visit_counter import VISITS_KEY
@@ -287,7 +289,8 @@ def jump_to_the_demo(page):
     inside the demo."""
     tab_to(page, "#pager-top a.jump")
     page.keyboard.press("Enter")
-    assert urlsplit(page.url).fragment == "demo"
+    # The key press returns before Chromium follows the link: wait for it.
+    expect(page).to_have_url(re.compile(r"#demo$"))
 
 
 @pytest.fixture

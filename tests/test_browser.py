@@ -48,7 +48,7 @@ class TestCourseIndex:
         focused = page.evaluate("document.activeElement.textContent")
         assert focused.strip() == "Skip to content"
         page.keyboard.press("Enter")
-        assert page.url.endswith("#main")
+        expect(page).to_have_url(re.compile(r"#main$"))
 
 
 class TestFirstSession:
