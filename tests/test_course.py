@@ -1,6 +1,7 @@
 """The course frame: the index, progress, the source blocks and the inspector."""
 
 import inspect
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
@@ -241,6 +242,20 @@ class TestInspector:
         }
         record = cache_record(SessionStore(), "a" * 32)
         assert record["decoded"] == "(the cache does not answer)"
+
+    def test_shows_the_expiry_date_and_the_rows(self, client, db):
+        """The session's expiry and the stored row's, to the second, in UTC
+        (TIME_ZONE), with a machine-readable <time>."""
+        session = client.session
+        session["sname"] = "irfan"
+        session.set_expiry(datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC))
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        page = parse(client.get(reverse("myapp:first-session")))
+        shown = page.by_id("inspector-expiry-date")
+        assert shown.get_text() == "2031-05-06 07:08:09 UTC"
+        assert shown.time["datetime"] == "2031-05-06T07:08:09+00:00"
+        assert "Row expires 2031-05-06 07:08:09 UTC" in page.text("inspector-stored")
 
     def test_a_new_visitor_has_no_key(self, client, db):
         page = parse(client.get(reverse("myapp:first-session")))
