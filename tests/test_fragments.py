@@ -1,11 +1,15 @@
-"""{% per_process %} (myapp/templatetags/fragments.py): the frame of a lesson
+"""{% per_process %} (myapp/templatetags/fragments.py): the frame and core of a lesson
 page rendered once per process, never stale after a template or settings
 change, and never one lesson's frame on another lesson's page."""
 
 import itertools
 
 import pytest
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
+from django.template.base import Variable
+from django.template.defaulttags import ForNode, WithNode
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
 
@@ -117,3 +121,99 @@ def test_every_lesson_page_keeps_its_own_frame(client, db):
             assert previous["href"] == lessons[index - 1].url
         tests = page.by_id("where-in-code").get_text()
         assert lesson.test_path in tests
+
+
+# --- What a part kept per process may read -----------------------------------
+
+# The values lesson views hand the core of a page ("What to know"), each
+# fixed by the settings or a constant: the core is rendered once per process,
+# so a value that changed between requests would be shown stale.
+FIXED_VALUES = {
+    "lesson",  # the Lesson itself (myapp/course.py)
+    "session_app",  # lesson 2: "django.contrib.sessions"
+    "test_key",  # lesson 13: the test cookie's key, a Django constant
+    "session_cookie_name",  # settings.SESSION_COOKIE_NAME
+    "toolbar_enabled",  # settings.DEBUG_TOOLBAR
+}
+
+
+def names_read(node):
+    """The context names a template node reads, its children included, less
+    the names it binds itself ({% for x in ... %}, {% with x=... %})."""
+    # Every context starts with these (django.template.context.BaseContext).
+    read, bound, seen = set(), {"forloop", "True", "False", "None"}, set()
+
+    def visit(value):
+        if id(value) in seen or isinstance(value, (str, int, float, type(None))):
+            return
+        seen.add(id(value))
+        if isinstance(value, Variable):
+            if value.lookups:  # None for a literal
+                read.add(value.lookups[0])
+            return
+        if isinstance(value, ForNode):
+            bound.update(value.loopvars)
+        if isinstance(value, WithNode):
+            bound.update(value.extra_context)
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+        elif type(value).__module__.startswith(("django.template", "myapp")):
+            # Nodes keep their parts in __dict__, FilterExpression in __slots__.
+            parts = {**getattr(value, "__dict__", {})}
+            parts.update(
+                (slot, getattr(value, slot, None))
+                for slot in getattr(type(value), "__slots__", ())
+            )
+            for name, part in parts.items():
+                # Not into where the template came from: that is every template.
+                if name not in ("origin", "token"):
+                    visit(part)
+
+    visit(node)
+    return read - bound
+
+
+def lesson_core(lesson):
+    """The compiled {% block explanation %} of a lesson's template."""
+    template = get_template(lesson.template_name).template
+    (block,) = [
+        node
+        for node in template.nodelist.get_nodes_by_type(BlockNode)
+        if node.name == "explanation"
+    ]
+    return block
+
+
+def test_the_walker_finds_names_in_tags_and_filters():
+    """Guard of the guard: names in {{ }}, {% if %}, {% for %} and filter
+    arguments are found; loop variables and literals are not."""
+    source = (
+        "{% block explanation %}{{ a.b }}{% if c and not d %}{{ 'x' }}{% endif %}"
+        "{% for item in e %}{{ item|default:f }}{% endfor %}{% endblock %}"
+    )
+    (block,) = Template(source).nodelist.get_nodes_by_type(BlockNode)
+    assert names_read(block) == {"a", "c", "d", "e", "f"}
+
+
+@pytest.mark.parametrize("lesson", live_lessons(), ids=lambda lesson: lesson.slug)
+def test_a_lessons_core_reads_only_fixed_values(lesson):
+    """templates/lesson.html keeps "What to know" per process: it may read
+    only values fixed by the settings. Something that changes between
+    requests (the session, the database, a benchmark file) belongs in the
+    demo or in Go deeper; a new fixed value is added to FIXED_VALUES."""
+    assert names_read(lesson_core(lesson)) <= FIXED_VALUES
+
+
+def test_a_lessons_core_follows_a_settings_change(client, db, settings):
+    """Lesson 1's core names the session cookie: kept per process, and still
+    the running setting's name after a change."""
+    url = reverse("myapp:what-is-a-session")
+    assert "sessionid" in parse(client.get(url)).text("explanation")
+    settings.SESSION_COOKIE_NAME = "crumb"
+    core = parse(client.get(url)).text("explanation")
+    assert "crumb" in core
+    assert "sessionid" not in core

@@ -2,10 +2,11 @@
 rendered once per process and then reused.
 
 A lesson page's frame (the header, the pager, the code it shows, the place of
-the lesson in the code, the footer) depends on the lesson and the settings,
-never on the visitor: rendering it again on every request took about a third
-of a lesson page's time. Only what may differ between requests stays live:
-the lesson's text and demo, the inspector, the CSRF token.
+the lesson in the code, the footer) and its core ("What to know") depend on
+the lesson and the settings, never on the visitor: rendering them again on
+every request took about a third of a lesson page's time. Only what may
+differ between requests stays live: the demo, "Go deeper" (some of it shows
+live figures), the inspector, the CSRF token.
 
     {% per_process lesson.slug next_lesson.slug %} ... {% endper_process %}
 
