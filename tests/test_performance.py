@@ -13,10 +13,14 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.utils import ConnectionHandler
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
 from django.urls import reverse
 
 from myapp import benchmark
 from myapp.lessons.performance import CART, CART_KEY
+from myapp.templatetags import fragments
+from myapp.templatetags.fragments import PerProcessNode
 from sitecore.settings import base as base_settings
 from sitecore.settings import cached_db as cached_db_settings
 from sitecore.settings import db as db_settings
@@ -110,6 +114,28 @@ class TestWriteView:
         assert response.status_code == 405
         assert response["Allow"] == "GET"
         assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+class TestWhereAPagesTimeGoes:
+    """Go deeper, "Where does a lesson page's time go?": what it says is kept
+    per process is, in the template every lesson page extends."""
+
+    def test_the_parts_it_names_are_kept_per_process(self):
+        layout = get_template("lesson.html").template
+        kept = {
+            node.name
+            for part in layout.nodelist.get_nodes_by_type(PerProcessNode)
+            for node in part.nodelist.get_nodes_by_type(BlockNode)
+        }
+        assert "explanation" in kept
+        assert not {"demo", "deeper"} & kept
+        assert "per_process" in fragments.register.tags
+
+    def test_the_page_names_the_tag_and_its_file(self, client, db):
+        text = parse(client.get(reverse("myapp:performance"))).text("deeper-page")
+        assert "{% per_process %}" in text
+        assert "myapp/templatetags/fragments.py" in text
+        assert (settings.BASE_DIR / "myapp/templatetags/fragments.py").exists()
 
 
 class TestTheViewsExplainThemselves:
