@@ -202,6 +202,29 @@ class TestCachedDbKeepsServing:
 
                 assert SessionStore(key).load()["visit_count"] == 2
 
+    def test_a_hung_redis_leaves_an_older_copy_another_process_can_read(
+        self, site, clock
+    ):
+        """What the breaker cannot do, and lesson 15 says: a write made while
+        Redis hung went to the database only. Another process, whose breaker
+        never opened, reads Redis's older copy; this process deletes that copy
+        at its next contact and reads the row."""
+        from myapp.session_backends.cached_db import SessionStore
+
+        with redis_server() as (client, process, port):
+            browser = site("redis_cached_db", port)
+            assert visits(browser.get(COUNTER)) == 1
+            key = browser.cookies[COOKIE].value
+            with failing("hung", client, process):
+                assert visits(browser.get(COUNTER)) == 2
+            this_process = dict(breaker._breakers)
+            breaker._breakers.clear()  # another process: a fresh breaker
+            assert SessionStore(key).load()["visit_count"] == 1
+            breaker._breakers.update(this_process)
+            clock.now += SKIP + 1
+            assert visits(browser.get(COUNTER)) == 3
+            assert SessionStore(key).load()["visit_count"] == 3
+
 
 # --- redis: the 503 page ----------------------------------------------------
 
