@@ -411,6 +411,7 @@ class TestInTheBrowser:
         assert stored["demo_none"]["secure"] is True
 
         page.click("#echo-here")
+        page.wait_for_url(site + ECHO)
         assert arrived_on_echo(page) == {
             "demo_lax",
             "demo_strict",
@@ -463,8 +464,11 @@ def cross_site_fetch(page, other):
     """Open the lesson on the other name and press its fetch button."""
     page.goto(other + PAGE + "#samesite")
     page.click("#cross-site-fetch")
+    # The text before the answer already names "include": wait for the
+    # script's lines, which it writes at once when both fetches are done.
     page.wait_for_function(
-        "document.getElementById('cross-site-output').textContent.includes('include')"
+        "document.getElementById('cross-site-output').textContent"
+        ".startsWith('credentials: ')"
     )
     return page.locator("#cross-site-output").inner_text().splitlines()
 
