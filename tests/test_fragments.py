@@ -5,9 +5,10 @@ change, and never one lesson's frame on another lesson's page."""
 import itertools
 
 import pytest
-from django.template import Context, Engine, Template
+from django.template import Context, Engine, Node, Template
 from django.template.base import Variable
 from django.template.defaulttags import ForNode, WithNode
+from django.template.library import InclusionNode
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode
 from django.test import override_settings
@@ -206,6 +207,42 @@ def test_a_lessons_core_reads_only_fixed_values(lesson):
     requests (the session, the database, a benchmark file) belongs in the
     demo or in Go deeper; a new fixed value is added to FIXED_VALUES."""
     assert names_read(lesson_core(lesson)) <= FIXED_VALUES
+
+
+# The tags a core may use: none reads the request, the session or the time
+# on its own ({% csrf_token %}, {% now %} or a takes_context tag would).
+FIXED_TAGS = {
+    "TextNode",
+    "VariableNode",
+    "IfNode",
+    "ForNode",
+    "WithNode",
+    "URLNode",
+    "TemplateTagNode",
+    "CommentNode",
+    "excerpt",  # an inclusion tag: the running code, kept per file version
+}
+
+
+def tags_used(block):
+    return {
+        node.func.__name__ if isinstance(node, InclusionNode) else type(node).__name__
+        for node in block.nodelist.get_nodes_by_type(Node)
+    }
+
+
+@pytest.mark.parametrize("lesson", live_lessons(), ids=lambda lesson: lesson.slug)
+def test_a_lessons_core_uses_only_tags_that_read_no_request(lesson):
+    """A tag can read the request without naming it: {% csrf_token %} takes
+    the token from the context. The core may use only the tags listed."""
+    assert tags_used(lesson_core(lesson)) <= FIXED_TAGS
+
+
+def test_the_tag_check_sees_a_csrf_token():
+    (block,) = Template(
+        "{% block explanation %}<form>{% csrf_token %}</form>{% endblock %}"
+    ).nodelist.get_nodes_by_type(BlockNode)
+    assert tags_used(block) == {"TextNode", "CsrfTokenNode"}
 
 
 def test_a_lessons_core_follows_a_settings_change(client, db, settings):
