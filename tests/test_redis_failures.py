@@ -22,6 +22,7 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.test import Client
 
 from myapp.session_backends import breaker
+from myapp.session_backends.cached_db import SessionStore as CachedDbStore
 from myapp.store_errors import CacheFailureLoggedOnce
 from sitecore.settings import redis as redis_settings
 from tests.services import free_port, private_redis_on
@@ -198,9 +199,7 @@ class TestCachedDbKeepsServing:
                 assert visits(browser.get(COUNTER)) == 2
                 breaker._breakers.clear()  # another process: a fresh breaker
                 key = browser.cookies[COOKIE].value
-                from myapp.session_backends.cached_db import SessionStore
-
-                assert SessionStore(key).load()["visit_count"] == 2
+                assert CachedDbStore(key).load()["visit_count"] == 2
 
     def test_a_hung_redis_leaves_an_older_copy_another_process_can_read(
         self, site, clock
@@ -209,8 +208,6 @@ class TestCachedDbKeepsServing:
         Redis hung went to the database only. Another process, whose breaker
         never opened, reads Redis's older copy; this process deletes that copy
         at its next contact and reads the row."""
-        from myapp.session_backends.cached_db import SessionStore
-
         with redis_server() as (client, process, port):
             browser = site("redis_cached_db", port)
             assert visits(browser.get(COUNTER)) == 1
@@ -219,11 +216,11 @@ class TestCachedDbKeepsServing:
                 assert visits(browser.get(COUNTER)) == 2
             this_process = dict(breaker._breakers)
             breaker._breakers.clear()  # another process: a fresh breaker
-            assert SessionStore(key).load()["visit_count"] == 1
+            assert CachedDbStore(key).load()["visit_count"] == 1
             breaker._breakers.update(this_process)
             clock.now += SKIP + 1
             assert visits(browser.get(COUNTER)) == 3
-            assert SessionStore(key).load()["visit_count"] == 3
+            assert CachedDbStore(key).load()["visit_count"] == 3
 
 
 # --- redis: the 503 page ----------------------------------------------------
