@@ -8,7 +8,6 @@ localhost and 127.0.0.1 as two sites of one server.
 import json
 import os
 import re
-import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from myapp.lessons.javascript_clients import NOTES_KEY
-from tests.browser import CHROMIUM_ARGS
+from tests.browser import CHROMIUM_ARGS, chromium, chromium_executable
 from tests.html import parse
 
 PAGE = reverse("myapp:javascript-clients")
@@ -360,6 +359,14 @@ def arrived_on_echo(page):
     }
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """The desktop Chromium: these tests check what the browser itself
+    decides about third-party cookies, which the headless shell does not."""
+    with chromium(desktop=True) as browser:
+        yield browser
+
+
 @pytest.mark.browser
 class TestInTheBrowser:
     def test_the_script_adds_a_note_with_fetch_and_the_csrf_header(self, site, page):
@@ -489,7 +496,7 @@ def third_party_cookies_allowed(browser):
         }
         context = browser.browser_type.launch_persistent_context(
             profile,
-            executable_path=shutil.which("chromium"),
+            executable_path=chromium_executable(desktop=True),
             args=CHROMIUM_ARGS,
             env=env,
         )
