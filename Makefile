@@ -65,6 +65,12 @@ production: $(STAMP) ## Serve with production settings under gunicorn on 127.0.0
 test: $(STAMP) ## Run the whole suite, on every core (WORKERS=0: in one process)
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# pytest keeps each test module, its asserts rewritten, as bytecode in
+# __pycache__; where PYTHONDONTWRITEBYTECODE is set, every process of every
+# run would rewrite them all again (about 3 s each). Empty is not set.
+test: export PYTHONDONTWRITEBYTECODE =
+
+
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
