@@ -123,6 +123,13 @@ def stored_records(request, session, session_key):
         records.append(file_record(session, session_key))
     if isinstance(session, RedisDirectStore):
         records.append(redis_record(session, session_key))
+    if not records:
+        # An engine from a package, or your own: the inspector cannot know
+        # where it keeps the data. It says so, rather than show no record,
+        # which would read as "this browser has no session key".
+        records.append(
+            {"kind": "engine", "where": f"the store of {settings.SESSION_ENGINE}"}
+        )
     return records
 
 

@@ -257,6 +257,18 @@ class TestInspector:
         assert shown.time["datetime"] == "2031-05-06T07:08:09+00:00"
         assert "Row expires 2031-05-06 07:08:09 UTC" in page.text("inspector-stored")
 
+    def test_an_engine_it_does_not_know_is_named_not_read(self, client, settings, db):
+        """A package's engine, or your own: the inspector shows the session
+        but cannot read its store, and says so, instead of "no session key"."""
+        settings.SESSION_ENGINE = "tests.unknown_engine"
+        client.get("/ssession")
+        page = parse(client.get(reverse("myapp:first-session")))
+        assert page.inspector_items()["sname"] == '"irfan"'
+        assert page.text("inspector-stored") == (
+            "Where the store of tests.unknown_engine Content not shown: the"
+            " inspector reads only the stores of the engines this course ships"
+        )
+
     def test_a_new_visitor_has_no_key(self, client, db):
         page = parse(client.get(reverse("myapp:first-session")))
         assert "None until the first save" in page.text("inspector-key")

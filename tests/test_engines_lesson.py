@@ -177,6 +177,20 @@ class TestStoreNote:
         for place in WHERE[engine]:
             assert place in landed
 
+    def test_an_engine_the_page_does_not_know_is_named_not_read(
+        self, client, settings, db
+    ):
+        """A package's engine, or your own, keeps the note where this page
+        cannot look: it names the engine instead of claiming nothing is there."""
+        settings.SESSION_ENGINE = "tests.unknown_engine"
+        client.post(STORE, {"note": "elsewhere"})
+        landed = parse(client.get(PAGE)).text("engines-landed")
+        assert landed.startswith("Your note elsewhere is in the session.")
+        assert (
+            "Kind engine Where the store of tests.unknown_engine Content not shown:"
+            " this page reads only the stores of the engines this course ships"
+        ) in landed
+
     def test_the_session_key_is_never_shown_whole(self, client, server_engine):
         client.post(STORE, {"note": "hello"})
         key = session_cookie(client).value
