@@ -358,6 +358,25 @@ class TestTheInspector:
         assert f"As stored {as_stored}" in stored
         assert '"sname":"irfan"' in as_stored
 
+    def test_a_lesson_page_sends_two_gets_the_load_and_the_inspectors(
+        self, client, settings, redis_url, monkeypatch
+    ):
+        """Lesson 16, "Where does a lesson page's time go?": on Redis the
+        inspector's look is a second GET of the same key, after the load's."""
+        on_redis(settings, redis_url)
+        client.get("/ssession")
+        key = client.cookies[COOKIE].value
+        sent = []
+        real_get = redis.Redis.get
+
+        def get(self, name):
+            sent.append(name)
+            return real_get(self, name)
+
+        monkeypatch.setattr(redis.Redis, "get", get)
+        client.get(reverse("myapp:own-engine"))
+        assert sent == [redis_direct_engine.SessionStore(key)._redis_key(key)] * 2
+
 
 # --- When Redis fails: a 503, never a silent logout ---------------------------
 
