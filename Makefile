@@ -70,7 +70,6 @@ test: $(STAMP) ## Run the whole suite, on every core (WORKERS=0: in one process)
 # run would rewrite them all again (about 3 s each). Empty is not set.
 test: export PYTHONDONTWRITEBYTECODE =
 
-
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

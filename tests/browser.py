@@ -1,7 +1,8 @@
 """A real site and a real Chromium for the end-to-end tests.
 
 The site runs in its own process (runserver, so static files are served)
-on a throwaway SQLite file; Playwright drives Debian's chromium, since it
+on a throwaway SQLite file; Playwright drives Debian's Chromium (its
+headless shell, or the desktop browser: see chromium() below), since it
 cannot download a browser of its own here. Everything is started per test
 module and stopped at its end: Playwright's sync API runs an event loop in
 this thread while it is open, and Django's ORM refuses to run beside one.
