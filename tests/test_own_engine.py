@@ -375,7 +375,7 @@ class TestTheInspector:
 
         monkeypatch.setattr(redis.Redis, "get", get)
         client.get(reverse("myapp:own-engine"))
-        assert sent == [redis_direct_engine.SessionStore(key)._redis_key(key)] * 2
+        assert sent == [f"session:{key}"] * 2
 
 
 # --- When Redis fails: a 503, never a silent logout ---------------------------
