@@ -2,8 +2,8 @@
 and a session deleted mid-request ends the request with a 400.
 
 The parallel tests send real HTTP requests at once to a real server (runserver,
-threaded, on a throwaway SQLite file: tests/browser.py's live_site; 127.0.0.1
-only, stopped by its pid). A barrier releases the twenty requests within a few
+threaded, on a throwaway SQLite file: the `site` fixture of tests/conftest.py;
+127.0.0.1 only, stopped by its pid). A barrier releases the twenty requests within a few
 milliseconds of each other, and the add views widen the window between loading
 and saving the session to RACE_WINDOW (0.1 s), so the requests overlap on every
 run, not by luck: every one must succeed, and the session cart must still come
@@ -32,7 +32,6 @@ from myapp.lessons.concurrency import (
 )
 from myapp.models import CartCounter
 from myapp.progress import PROGRESS_KEY
-from tests.browser import live_site
 from tests.html import parse
 from tests.processes import fresh_python
 from tests.services import HttpBrowser
@@ -65,12 +64,6 @@ def post_all_at_once(browser, path, count):
     for thread in threads:
         thread.join(timeout=120)
     return statuses
-
-
-@pytest.fixture(scope="module")
-def site():
-    with live_site() as url:
-        yield url
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from myapp import benchmark
 from myapp.inspector import stored_row
 from myapp.lessons.scaling_out import KEEP_LAST, WRITTEN_BY_KEY
 from sitecore.settings import redis_cached_db
+from tests.benchmark_results import given_results
 from tests.html import parse
 from tests.services import (
     PROJECT_DIR,
@@ -454,60 +455,6 @@ class TestEnginesTable:
         assert cells[:2] == ["No", "No"]
 
 
-def results_file(**cases):
-    """A sessionbench results file: {settings: (p50 without, read, write)},
-    each of read and write a (ratio, p50 in ms)."""
-    results = []
-    for name, (
-        baseline_ms,
-        (read_ratio, read_ms),
-        (write_ratio, write_ms),
-    ) in cases.items():
-        results.append(
-            {
-                "settings": name,
-                "store": f"the store of {name}",
-                "engine": "cache",
-                "baseline": {
-                    "requests_per_second": 1000.0,
-                    "p50_ms": baseline_ms,
-                    "p99_ms": 9.0,
-                },
-                "read": {
-                    "requests_per_second": 500.0,
-                    "p50_ms": read_ms,
-                    "p99_ms": 9.0,
-                    "ratio": read_ratio,
-                    "found": 1.0,
-                },
-                "write": {
-                    "requests_per_second": 250.0,
-                    "p50_ms": write_ms,
-                    "p99_ms": 9.0,
-                    "ratio": write_ratio,
-                    "found": 1.0,
-                },
-            }
-        )
-    return {
-        "schema": 1,
-        "date": "2030-01-02T03:04:05+00:00",
-        "mode": "http",
-        "machine": {"platform": "Testix", "processor": "Abacus", "cpu_count": 2},
-        "python": "3.99.0",
-        "django": "9.9",
-        "options": {
-            "requests": 10,
-            "rounds": 1,
-            "http": True,
-            "concurrency": 4,
-            "workers": 2,
-        },
-        "results": results,
-        "skipped": [],
-    }
-
-
 @pytest.fixture
 def latest(tmp_path, monkeypatch):
     """Point lessons 15 and 16 at a results file of the test's own."""
@@ -524,7 +471,7 @@ class TestCosts:
         request, from the same file lesson 16 charts."""
         latest.write_text(
             json.dumps(
-                results_file(
+                given_results(
                     redis=(1.5, (0.5, 1.9), (0.25, 2.75)),
                     cookies=(2.0, (0.9, 2.05), (0.8, 2.5)),
                 )
