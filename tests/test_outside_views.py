@@ -12,7 +12,7 @@ from io import StringIO
 import django
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.management import call_command
@@ -92,6 +92,23 @@ class TestSessionStoreByHand:
         assert unread.session_key != key
         assert dict(session_store()(unread.session_key).items()) == {}
         assert session_store()(key)["x"] == 1
+
+    def test_an_unknown_key_read_first_saves_under_a_new_key(self, server_engine):
+        """Reading loads the store: the unknown key is dropped, save() makes one."""
+        session = session_store()(UNKNOWN_KEY)
+        assert dict(session.items()) == {}
+        session["x"] = 1
+        session.save()
+        assert session.session_key not in (None, UNKNOWN_KEY)
+        assert session_store()(session.session_key)["x"] == 1
+        assert not session_store()().exists(UNKNOWN_KEY)
+
+    def test_an_unknown_key_saved_unread_raises_update_error(self, server_engine):
+        """Nothing was loaded, so the key is still set: save() updates a
+        record that is not there, as for one deleted meanwhile."""
+        with pytest.raises(UpdateError):
+            session_store()(UNKNOWN_KEY).save()
+        assert not session_store()().exists(UNKNOWN_KEY)
 
     def test_the_shell_imports_the_session_model(self):
         """Every model since 5.2; settings and timezone as well since 6.0."""
