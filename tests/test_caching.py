@@ -5,6 +5,7 @@ pages are cached in the lesson's sandbox; Django's per-site cache middleware
 is tested by building the middleware chain around a small view.
 """
 
+import time
 from importlib import import_module
 
 import django
@@ -15,6 +16,7 @@ from django.http import HttpResponse
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils.http import parse_http_date
 from django.utils.module_loading import import_string
 from django.views.decorators import cache as cache_decorators
 from django.views.decorators.vary import vary_on_cookie
@@ -61,7 +63,7 @@ class TestPage:
 
     def test_never_cache_sends_the_cache_control_the_page_names(self, client, engine):
         """never_cache: max-age=0, no-cache, no-store, must-revalidate, private,
-        and an Expires header, as "Go deeper" says."""
+        and an Expires of the moment it was sent, as "Go deeper" says."""
         response = client.get(PAGE)
         assert cache_control(response) == {
             "max-age=0",
@@ -70,7 +72,8 @@ class TestPage:
             "must-revalidate",
             "private",
         }
-        assert response.has_header("Expires")
+        # The moment it was sent (max-age 0), not a date in the past.
+        assert abs(parse_http_date(response["Expires"]) - time.time()) <= 5
         assert "private" in parse(response).text("deeper-shared-caches")
 
     def test_the_page_shows_this_browsers_note(self, engine):
@@ -252,6 +255,26 @@ class TestPerSiteCache:
         site = per_site(CountingView(touch_session=False))
         response = site(RequestFactory().get("/s/", HTTP_COOKIE=session_cookie("a")))
         assert settings.SESSION_COOKIE_NAME in response.cookies
+        assert "Cookie" in vary(response)
+
+    def test_an_untouched_session_adds_no_vary(self, engine, own_prefix):
+        """A view that never reads the session, and a cookie with a key: the
+        middleware neither saves nor deletes, so it adds no Vary: Cookie."""
+        site = per_site(CountingView(touch_session=False))
+        response = site(RequestFactory().get("/u/", HTTP_COOKIE=session_cookie("a")))
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+        assert "Cookie" not in vary(response)
+
+    def test_a_cookie_too_short_for_a_key_is_deleted_with_vary(
+        self, engine, own_prefix
+    ):
+        """A session key has at least 8 characters. A shorter cookie holds no
+        session: the middleware deletes it and varies on Cookie, though the
+        view never read the session."""
+        site = per_site(CountingView(touch_session=False))
+        cookie = f"{settings.SESSION_COOKIE_NAME}=short"
+        response = site(RequestFactory().get("/k/", HTTP_COOKIE=cookie))
+        assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 0
         assert "Cookie" in vary(response)
 
     def test_a_private_page_is_not_stored(self, engine, own_prefix):
