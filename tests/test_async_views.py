@@ -8,6 +8,7 @@ asyncio plugin is needed and the ORM shares the test's transaction.
 
 import asyncio
 import json
+from importlib import import_module
 from inspect import iscoroutinefunction
 
 import pytest
@@ -294,6 +295,57 @@ class TestSyncTrap:
         assert outcome["raised"] is False
         text = parse(get(async_client, PAGE)).text("sync-trap-outcome")
         assert "had no session key yet" in text
+
+
+class TestWhatRunsWhere:
+    """Go deeper, "What runs where": which store calls leave the event loop."""
+
+    @staticmethod
+    def where_the_cache_is_asked(monkeypatch):
+        """Patch the session cache's get() and has_key() to note where each
+        runs: on the event loop, or in a thread sync_to_async started."""
+        seen = []
+        cache_class = type(caches[settings.SESSION_CACHE_ALIAS])
+
+        def noting(name):
+            original = getattr(cache_class, name)
+
+            def method(self, *args, **kwargs):
+                try:
+                    asyncio.get_running_loop()
+                    seen.append((name, "on the loop"))
+                except RuntimeError:
+                    seen.append((name, "in a thread"))
+                return original(self, *args, **kwargs)
+
+            return method
+
+        for name in ("get", "has_key"):
+            monkeypatch.setattr(cache_class, name, noting(name))
+        return seen
+
+    def aexists(self):
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        return async_to_sync(store.aexists)("nosuchsession0000000000000000000")
+
+    def test_the_cache_engine_asks_the_cache_in_a_thread(
+        self, use_settings, db, monkeypatch
+    ):
+        """aexists() awaits ahas_key(): Django 5.2 runs get() in a thread for
+        it, 6.1 the cache's own has_key()."""
+        use_settings("cache")
+        seen = self.where_the_cache_is_asked(monkeypatch)
+        assert self.aexists() is False
+        assert seen
+        assert all(where == "in a thread" for _, where in seen), seen
+
+    def test_cached_db_asks_the_cache_on_the_loop(self, use_settings, db, monkeypatch):
+        """cached_db's aexists() uses a plain `in` on the cache: a sync call,
+        which blocks the loop. Only its database half is awaited."""
+        use_settings("cached_db")
+        seen = self.where_the_cache_is_asked(monkeypatch)
+        assert self.aexists() is False
+        assert seen == [("has_key", "on the loop")]
 
 
 class TestEscapeHatch:
