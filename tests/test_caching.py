@@ -11,6 +11,7 @@ from importlib import import_module
 import django
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.checks import run_checks
 from django.http import HttpResponse
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
@@ -320,6 +321,23 @@ class TestPerSiteCache:
         site(without_cookie_header())
         site(RequestFactory().get("/e/", HTTP_COOKIE=""))
         assert len(calls) == 2
+
+
+class TestTheFixes:
+    def test_a_cookie_signed_the_old_way_verifies_only_on_django_5_2(self):
+        """CVE-2026-6873: the salt was the cookie's name joined to the salt.
+        Django 5.2 falls back to it (SIGNED_COOKIE_LEGACY_SALT_FALLBACK),
+        Django 6.1 refuses such a cookie."""
+        legacy_salt = "theme" + ""  # the cookie's name joined to its salt (none)
+        signed_the_old_way = signing.get_cookie_signer(salt=legacy_salt).sign("dark")
+        request = RequestFactory().get("/", HTTP_COOKIE=f"theme={signed_the_old_way}")
+        if django.VERSION[:2] == (5, 2):
+            assert settings.SIGNED_COOKIE_LEGACY_SALT_FALLBACK is True
+            assert request.get_signed_cookie("theme") == "dark"
+        else:
+            assert settings.SIGNED_COOKIE_LEGACY_SALT_FALLBACK is False
+            with pytest.raises(signing.BadSignature):
+                request.get_signed_cookie("theme")
 
 
 # --- The system check: Django 5.2.19 or later ------------------------------
