@@ -1,5 +1,9 @@
 """Lesson 9: when SessionMiddleware saves, sends Set-Cookie, deletes it, adds Vary."""
 
+import os
+import time
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
@@ -110,6 +114,45 @@ class TestRead:
         response = client.get(READ)
         assert session_cookie(response)["max-age"] == 0
         assert "Django dropped the key" in why(response)
+
+    def test_signed_cookies_replace_a_cookie_they_cannot_verify(
+        self, client, use_settings, db
+    ):
+        """A cookie that fails the signature check: load() calls create(),
+        which marks the session modified, so even a read sets a new cookie:
+        a new session, where the course records its progress.
+        SESSION_SAVE_EVERY_REQUEST is off."""
+        use_settings("cookies")
+        assert settings.SESSION_SAVE_EVERY_REQUEST is False
+        client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+        response = client.get(READ)
+        cookie = session_cookie(response)
+        assert cookie.value not in ("", "x" * 32)
+        assert cookie["max-age"] == TWO_WEEKS
+        assert set(readable_payload(cookie.value)) <= {PROGRESS_KEY}
+        assert parse(response).text("flag-modified") == "True"
+        assert "could not use the cookie" in why(response)
+        assert "SESSION_SAVE_EVERY_REQUEST is True" not in why(response)
+
+    def test_the_file_engine_replaces_an_expired_file_on_a_read(
+        self, client, use_settings, db, settings
+    ):
+        """A file past its expiry that clearsessions has not removed: loading
+        deletes it and starts a new session, with a new key and file, so the
+        read sets a new cookie."""
+        use_settings("file")
+        key = start_session(client)
+        old_file = (
+            Path(settings.SESSION_FILE_PATH) / f"{settings.SESSION_COOKIE_NAME}{key}"
+        )
+        long_ago = time.time() - 2 * TWO_WEEKS
+        os.utime(old_file, (long_ago, long_ago))
+        response = client.get(READ)
+        new_key = session_cookie(response).value
+        assert new_key not in ("", key)
+        assert not old_file.exists()
+        assert (old_file.parent / f"{settings.SESSION_COOKIE_NAME}{new_key}").exists()
+        assert "could not use the cookie" in why(response)
 
 
 class TestWrite:
