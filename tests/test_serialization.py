@@ -72,15 +72,28 @@ class TestSerializerSetting:
         assert not hasattr(serializers, "PickleSerializer")
 
     def test_every_key_comes_back_a_string(self):
-        """True, None and float keys turn into JSON's strings too."""
+        """Int, float, True, False and None keys turn into JSON's strings."""
         serializer = serializers.JSONSerializer()
-        data = {2: "int", True: "bool", None: "none", 1.5: "float"}
+        data = {2: "int", True: "bool", False: "no", None: "none", 1.5: "float"}
         assert serializer.loads(serializer.dumps(data)) == {
             "2": "int",
             "true": "bool",
+            "false": "no",
             "null": "none",
             "1.5": "float",
         }
+
+    @pytest.mark.parametrize("key", [("a", 1), datetime(2026, 1, 1)])
+    @pytest.mark.parametrize("engine_name", SERIALIZING_ENGINES)
+    def test_a_key_of_any_other_type_fails_the_save(
+        self, use_settings, db, engine_name, key
+    ):
+        """A tuple or a date key: json.dumps refuses it, so save() raises."""
+        use_settings(engine_name)
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session["data"] = {key: "value"}
+        with pytest.raises(TypeError, match="keys must be str"):
+            session.save()
 
 
 class TestRoundTrip:
