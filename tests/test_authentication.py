@@ -6,10 +6,13 @@ import pytest
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import LogoutView
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
@@ -84,6 +87,37 @@ def log_in_directly(session, user):
     request = RequestFactory().post(LOGIN)
     request.session = session
     auth.login(request, user)
+
+
+class TestMiddlewareIsLazy:
+    def test_request_user_is_read_from_the_session_only_when_used(self, ada):
+        """AuthenticationMiddleware sets request.user on every request, but
+        reads the session only when something uses it."""
+        seen = {}
+
+        def view(request, use_user):
+            seen["before"] = request.session.accessed
+            if use_user:
+                seen["user"] = request.user.username
+            seen["after"] = request.session.accessed
+            return HttpResponse()
+
+        for use_user in (False, True):
+            client_cookie = login_cookie(ada)
+            request = RequestFactory().get("/", HTTP_COOKIE=client_cookie)
+            SessionMiddleware(lambda r: None).process_request(request)
+            AuthenticationMiddleware(lambda r: None).process_request(request)
+            view(request, use_user)
+            assert seen["before"] is False
+            assert seen["after"] is use_user
+        assert seen["user"] == "ada"
+
+
+def login_cookie(user):
+    """The Cookie header of a browser in which user has logged in."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.session.session_key}"
 
 
 class TestSignup:

@@ -86,8 +86,9 @@ def signup(request):
 @require_POST
 def login(request):
     """auth.login(): a new key with the data kept (a flush instead if the
-    session held another user, or this user with a stale hash), then
-    _auth_user_id, _auth_user_backend and _auth_user_hash."""
+    session held another user, or this user with a stale hash; neither if it
+    already held this user with a valid hash), then _auth_user_id,
+    _auth_user_backend and _auth_user_hash."""
     form = LoginForm(request, data=request.POST, prefix="login")
     if not form.is_valid():
         return render_page(request, login_form=form)

@@ -82,7 +82,8 @@ def record_fixation(request, key_before, cycled):
 def login_with_cycle(request):
     """Log in the safe way: a new key first, so a key planted before login dies.
 
-    Lesson 5's login does the same; django.contrib.auth.login() too (or flushes).
+    Lesson 5's login does the same; django.contrib.auth.login() too, for a
+    session that holds no user yet (another user's session it flushes).
     """
     key_before = request.session.session_key
     request.session.cycle_key()
