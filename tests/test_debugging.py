@@ -2,10 +2,12 @@
 
 import logging
 import threading
+from importlib import import_module
 
 import pytest
 from debug_toolbar.panels.request import RequestPanel
 from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
 
 from myapp.lessons.debugging import (
@@ -173,6 +175,27 @@ class TestSignedCookies:
         assert response.status_code == 200
         assert parse(response).field_errors()
         assert client.session["sname"] == "irfan"
+
+
+class TestCachedDbChecksOnlyTheDatabase:
+    def test_a_cache_hit_loads_without_a_check(
+        self, use_settings, db, settings, caplog
+    ):
+        """cached_db signs its row, but its cache holds the dictionary itself:
+        after a SECRET_KEY change a cache hit still loads, and nothing is
+        logged; once the cache forgets the session, the row fails the check."""
+        use_settings("cached_db")
+        store_class = import_module(settings.SESSION_ENGINE).SessionStore
+        session = store_class()
+        session["cart"] = 3
+        session.save()
+        settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+        caplog.clear()
+        assert store_class(session.session_key).load() == {"cart": 3}
+        assert not corrupted_warnings(caplog)
+        caches[settings.SESSION_CACHE_ALIAS].clear()
+        assert store_class(session.session_key).load() == {}
+        assert corrupted_warnings(caplog)
 
 
 class TestCustomEngines:
