@@ -339,6 +339,17 @@ class TestWhatRunsWhere:
         assert seen
         assert all(where == "in a thread" for _, where in seen), seen
 
+    def test_aset_loads_a_session_nothing_has_read(self, use_settings, db):
+        """aset() on a store that has loaded nothing awaits aload() first, so
+        the stored keys are kept beside the new one."""
+        use_settings("db")
+        stored = DBStore()
+        stored["a"] = 1
+        stored.save()
+        session = DBStore(stored.session_key)
+        async_to_sync(session.aset)("b", 2)
+        assert dict(session.items()) == {"a": 1, "b": 2}
+
     def test_cached_db_asks_the_cache_on_the_loop(self, use_settings, db, monkeypatch):
         """cached_db's aexists() uses a plain `in` on the cache: a sync call,
         which blocks the loop. Only its database half is awaited."""
