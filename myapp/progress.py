@@ -35,7 +35,8 @@ def keeps_cookies(request):
     if not settings.CSRF_USE_SESSIONS and settings.CSRF_COOKIE_NAME in request.COOKIES:
         return True
     # Loading comes first. Until then session_key is whatever the cookie said,
-    # even a key the store never issued; loading sets it to None then.
+    # even a key the store never issued; the server-side engines set it to
+    # None then. signed_cookies keeps it (and replaces the cookie on save).
     read_progress(request.session)
     return request.session.session_key is not None
 

@@ -1,8 +1,10 @@
 """When a session store fails: a 503 page that says so, not a traceback.
 
-Django calls ``handler500`` (see sitecore/urls.py) for any exception a request
-raises when DEBUG is off: in a view, in a middleware, or while
-SessionMiddleware saves the session after the view. ``server_error`` looks at
+Django calls ``handler500`` (see sitecore/urls.py) for an exception a request
+raises when DEBUG is off, in a view, in a middleware, or while SessionMiddleware
+saves the session after the view, unless Django maps it to a 4xx first (Http404,
+PermissionDenied, BadRequest such as SessionInterrupted, SuspiciousOperation).
+``server_error`` looks at
 that exception: a Redis that is unreachable or refuses writes, or an
 unreachable database, gets a 503 that names the store; anything else gets
 Django's own 500 page. With DEBUG on, Django shows its debug page instead,

@@ -188,9 +188,10 @@ LOGGING = {
             for name, logger in LOGGING["loggers"].items()
             if not name.startswith(("django.request", "django.security"))
         },
-        # 5xx at ERROR, 4xx at WARNING.
+        # 5xx at ERROR, 4xx at WARNING; a session deleted mid-request too
+        # (SessionInterrupted, a 400).
         "django.request": {"handlers": ["stderr"], "level": "WARNING"},
-        # CSRF failures, bad Host headers, forged or interrupted sessions.
+        # CSRF failures, bad Host headers, forged sessions.
         "django.security": {"handlers": ["stderr"], "level": "WARNING"},
         # The session engines' own reports (a Redis that fails, lesson 15).
         "django.contrib.sessions": {"handlers": ["stderr"], "level": "WARNING"},
