@@ -35,13 +35,14 @@ def shorten(session_key):
 
 
 def show(value):
-    """A value as JSON, the way the serializer will store it."""
-    try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    except (TypeError, ValueError):
-        return (
-            f"{value!r} (not JSON-serializable: saving fails on every engine but cache)"
-        )
+    """A value as JSON, the way the serializer will store it: keys sorted
+    where they can be (int and str keys side by side cannot)."""
+    for sort_keys in (True, False):
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)
+        except (TypeError, ValueError):
+            continue
+    return f"{value!r} (not JSON-serializable: saving fails on every engine but cache)"
 
 
 # Shown where a stored record fails its signature check.
@@ -95,9 +96,14 @@ def inspect_session(request):
         "engine": engine_label(),
         "session_key": shorten(session_key),
         "has_key": session_key is not None,
-        "items": [(key, show(value)) for key, value in sorted(data.items())],
+        # str() as the sort key: int and str keys side by side do not compare.
+        "items": [
+            (key, show(value))
+            for key, value in sorted(data.items(), key=lambda item: str(item[0]))
+        ],
         "accessed": accessed,
         "modified": modified,
+        "empty": session.is_empty(),
         "expiry_age": session.get_expiry_age(),
         "expiry_date": shown_time(session.get_expiry_date()),
         "expire_at_browser_close": session.get_expire_at_browser_close(),

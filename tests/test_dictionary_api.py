@@ -191,6 +191,11 @@ class TestClearAndFlush:
         assert page.text("playground-is-empty") == "True"
         assert response.cookies[NAME].value == ""
         assert not store_class().exists(key)
+        # The inspector says why a modified session is not saved.
+        assert page.text("inspector-modified") == (
+            "True: but empty, so not saved"
+            " (a session cookie the browser sent is deleted)"
+        )
 
     def test_flush_with_signed_cookies_deletes_the_cookie(
         self, client, use_settings, db

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.urls import reverse
 
-from myapp.inspector import readable_payload
+from myapp.inspector import readable_payload, show
 from tests.html import parse
 
 PAGE = reverse("myapp:visit-counter")
@@ -87,3 +87,15 @@ def test_readable_payload_stops_at_the_bound_and_says_so():
 def test_a_payload_at_the_bound_is_shown_whole():
     data = b'"' + b"z" * (LIMIT - 2) + b'"'
     assert readable_payload(forged_cookie(data)) == data.decode()
+
+
+class TestShow:
+    def test_int_and_str_keys_side_by_side_are_shown_as_json(self):
+        """They cannot be sorted, but Django's JSON serializer stores them."""
+        assert show({1: "a", "b": 2}) == '{"1": "a", "b": 2}'
+        assert show({"b": 2, "a": 1}) == '{"a": 1, "b": 2}'
+
+    def test_what_json_refuses_is_named_so(self):
+        assert show({("a", 1): "tuple key"}).endswith(
+            "(not JSON-serializable: saving fails on every engine but cache)"
+        )

@@ -2,6 +2,7 @@
 
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.sessions.backends.signed_cookies import (
 )
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from myapp.lessons.when_sessions_save import LOST_KEY, WRITTEN_KEY
 from myapp.progress import PROGRESS_KEY
@@ -183,6 +185,22 @@ class TestWrite:
         assert session_cookie(response)["expires"] == ""
         assert "without Max-Age or Expires" in why(response)
         assert "Max-Age=" not in why(response)
+
+    def test_a_write_leaves_a_fixed_expiry_date_alone(self, client, use_settings, db):
+        """set_expiry() with a date: a later write keeps the row's expire_date,
+        as the result page says."""
+        use_settings("db")
+        key = start_session(client)
+        session = client.session
+        session.set_expiry(timezone.now() + timedelta(days=3))
+        session.save()
+        rows = session.get_model_class().objects
+        fixed = rows.get(pk=key).expire_date
+        client.post(WRITE)
+        assert rows.get(pk=key).expire_date == fixed
+        assert "unless set_expiry() gave this session a fixed date" in why(
+            client.post(WRITE)
+        )
 
     def test_every_write_sends_the_same_key_again(self, client, server_engine):
         """The cookie is refreshed on each write; the key stays the same."""
@@ -388,6 +406,16 @@ class TestUntouched:
         assert "Vary (none)" in headers
         assert "Set-Cookie (none: this response sets no cookie)" in headers
         assert parse(response).text("flag-accessed") == "False"
+
+    def test_a_cookie_too_short_for_a_key_is_deleted(self, client, engine):
+        """No key under 8 characters: the session is empty without a load, so
+        the cookie is deleted with Vary: Cookie, and the page says why."""
+        client.cookies[settings.SESSION_COOKIE_NAME] = "short"
+        response = client.get(UNTOUCHED)
+        assert session_cookie(response)["max-age"] == 0
+        assert varies_on_cookie(response)
+        assert parse(response).text("flag-accessed") == "False"
+        assert "too short to be a session key" in why(response)
 
     def test_save_every_request_saves_even_untouched(self, client, engine, settings):
         """Any session with a key is saved: Set-Cookie and Vary on a page that

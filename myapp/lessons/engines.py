@@ -92,8 +92,10 @@ def where_it_landed(request):
 
 def page_context(request, form):
     """What the page shows, for the page itself and for a form with errors."""
-    # Reading loads the session first: an unknown or forged key is dropped
-    # here, before anything looks it up in the store.
+    # Reading loads the session first: an unknown key is dropped here, before
+    # anything looks it up in the store. (signed_cookies keeps a forged key
+    # and replaces the cookie when it saves; the file engine replaces an
+    # expired key with a new one.)
     note = request.session.get(NOTE_KEY)
     return {
         "form": form,

@@ -80,7 +80,8 @@ def page(request):
     Other visitors' keys and data stay off this page, and so does their cost:
     the counts stop at a fixed limit, and only your own record is read.
     """
-    # Reading loads the session: an unknown or forged key is dropped here.
+    # Reading loads the session: an unknown key is dropped here (signed_cookies
+    # keeps a forged one, which owns no stored record either).
     transcript = request.session.get(TRANSCRIPT_KEY)
     own_key = request.session.session_key
     try:

@@ -111,7 +111,8 @@ def page(request):
 def broken_add(request):
     """Broken on purpose: changes the cart inside the session and never says so.
 
-    Every add after the one that created the cart is lost when the request ends.
+    Every add after the one that created the cart is lost when the request ends
+    (with SESSION_SAVE_EVERY_REQUEST, which saves every session, it is not).
     """
     form = ProductForm(request.POST)
     if not form.is_valid():

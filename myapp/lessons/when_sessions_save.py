@@ -106,7 +106,10 @@ def read(request):
     """Only read: accessed becomes True, modified stays False.
 
     SessionMiddleware saves nothing and sends no Set-Cookie, but adds
-    Vary: Cookie, because this page now depends on the cookie.
+    Vary: Cookie, because this page now depends on the cookie. Unless
+    SESSION_SAVE_EVERY_REQUEST saves it anyway, or the cookie's session is
+    gone: then the cookie is deleted, or (signed_cookies, an expired file)
+    loading starts a new session that is saved. read.html says which.
     """
     written = request.session.get(WRITTEN_KEY)
     return demo_result(request, "read.html", {"written": written})
@@ -147,7 +150,9 @@ def empty(request):
 
 @require_GET
 def untouched(request):
-    """Never touch request.session: no load, no save, no Set-Cookie, no Vary.
+    """Never touch request.session: no load, no save, no Set-Cookie, no Vary,
+    unless SESSION_SAVE_EVERY_REQUEST saves it or the cookie is too short to
+    be a key (it is deleted). untouched.html says which.
 
     Rendered without the request, because the site's context processor
     reads the theme from the session, and that read alone would add Vary.
