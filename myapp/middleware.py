@@ -17,9 +17,10 @@ class CourseProgressMiddleware:
     first and its write is saved with the view's. "Opened" is written only
     once the browser has shown it keeps cookies (or into a session the page
     itself is saving), "done" only into a session the demo itself modified
-    and left non-empty. A read-only demo stays read-only (no
-    Set-Cookie), a flushed session stays empty, and a visitor without cookies
-    (a crawler, a load test) adds no stored session however often it comes.
+    and left non-empty. A read-only demo stays read-only (no Set-Cookie,
+    unless SESSION_SAVE_EVERY_REQUEST is on), a flushed session stays empty,
+    and a visitor without cookies (a crawler, a load test) adds no stored
+    session however often it comes.
     """
 
     def __init__(self, get_response):

@@ -207,6 +207,18 @@ class TestSnapshot:
         assert data["keys"] == sorted(session)
         assert NOTES_KEY in data["keys"]
         assert NAME not in response.cookies  # reading saves nothing
+        assert "nothing was saved and no cookie was sent" in parse(response).text(
+            "snapshot"
+        )
+
+    def test_save_every_request_saves_the_read_and_says_so(
+        self, async_client, engine, settings
+    ):
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        post(async_client, ADD, {"note": "tea"})
+        response, _ = self.snapshot(async_client)
+        assert NAME in response.cookies
+        assert "is saved and its cookie sent anyway" in parse(response).text("snapshot")
 
     def test_a_new_visitor_gets_an_empty_session(self, async_client, engine):
         """No cookie: empty keys and items, and no error."""

@@ -4,6 +4,7 @@ import json
 
 from asgiref.sync import sync_to_async
 from django import forms
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SynchronousOnlyOperation
 from django.core.serializers.json import DjangoJSONEncoder
@@ -102,9 +103,15 @@ async def snapshot(request):
     items = await request.session.aitems()
     snapshot = {"keys": sorted(keys), "items": dict(items)}
     text = json.dumps(snapshot, indent=2, sort_keys=True, cls=DjangoJSONEncoder)
+    context = {
+        "snapshot": text,
+        # Whether SessionMiddleware saves this read anyway, and why.
+        "modified": request.session.modified,
+        "save_every_request": settings.SESSION_SAVE_EVERY_REQUEST,
+    }
     # The page's footer reads the session synchronously: render in a thread.
     return await sync_to_async(render)(
-        request, "lessons/async-views/snapshot.html", {"snapshot": text}
+        request, "lessons/async-views/snapshot.html", context
     )
 
 

@@ -214,7 +214,8 @@ def add_to_session_cart(request):
 
 @require_POST
 def add_to_counter(request):
-    """One add to the counter: the session is only read, never saved."""
+    """One add to the counter: the session is only read, and saved only the
+    first time, when cart_id() gives this browser its cart id."""
     add_one_atomically(cart_id(request.session))
     return back_to("demo")
 

@@ -177,7 +177,8 @@ def corrupt(request):
     if not form.is_valid():
         return lesson_page(request, form)
     session = request.session
-    # Loaded first: a cookie for an unknown or expired session loses its key.
+    # Loaded first: a cookie for an unknown or expired session loses its key
+    # (signed_cookies keeps the value it could not verify, but loads nothing).
     data = dict(session.items())
     if session.session_key is None:
         form.add_error(None, "You have no stored session yet: open a lesson first.")

@@ -64,7 +64,8 @@ def notes_of(session):
 
 @require_GET
 def notes(request):
-    """GET: the notes in this browser's session, as JSON. Reading saves nothing."""
+    """GET: the notes in this browser's session, as JSON. Reading saves nothing
+    (unless SESSION_SAVE_EVERY_REQUEST is on)."""
     return JsonResponse({"notes": notes_of(request.session)})
 
 

@@ -20,7 +20,9 @@ CART = {"apples": 3, "pears": 1}
 # What each benchmark view says about itself to a person who opens it.
 NO_SESSION_TEXT = (
     "This is lesson 16's 'no session' view, one of the three views sessionbench\n"
-    "times. It never touches request.session, so your session is not even loaded.\n"
+    "times. It never touches request.session: as plain text, which sessionbench\n"
+    "asks for, your session is not even loaded (with the default settings). As\n"
+    "HTML, this page's layout reads your theme from the session.\n"
 )
 READ_TEXT = (
     "This is lesson 16's 'read' view, one of the three views sessionbench times.\n"

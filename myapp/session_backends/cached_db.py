@@ -3,8 +3,9 @@
 Since Django 5.1, cached_db's ``save()`` logs a failed cache write and carries
 on, once per request. But ``load()`` writes the row it read back into the
 cache unguarded, and ``exists()`` (asked for every new session key) asks the
-cache first: with Redis down, full or read-only, Django's own cached_db raises
-for every visitor with a session (Django 5.2 and 6.1 alike). Here every cache
+cache first: with Redis down, Django's own cached_db raises for every visitor
+with a session; with Redis full or read-only, for every visitor whose session
+must be read back from the database (Django 5.2 and 6.1 alike). Here every cache
 call goes through the breaker (breaker.py): a failure falls back to the
 database, is logged once per incident, and Redis is skipped for a few seconds.
 A save that could not reach Redis deletes the older copy there as soon as
