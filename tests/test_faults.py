@@ -12,6 +12,7 @@ import secrets
 import signal
 import time
 from contextlib import contextmanager
+from importlib import import_module
 from urllib.parse import urlsplit
 
 import pytest
@@ -268,6 +269,16 @@ class TestCachedDbEngineOutage:
         redis_down.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
         with pytest.raises(redis.ConnectionError):
             Client().get("/ssession")
+
+    def test_djangos_engine_raises_at_logout_after_deleting_the_row(self, redis_down):
+        """delete() (flush(), logout) deletes the row, then the cache entry,
+        unguarded: the logout fails, and the cache may keep its copy."""
+        redis_down.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        store_class = import_module(redis_down.SESSION_ENGINE).SessionStore
+        key = stored_session(username="Ada")
+        with pytest.raises(redis.ConnectionError):
+            store_class(key).delete()
+        assert not DBStore().exists(key)
 
     def test_this_projects_engine_reads_the_database_and_logs(self, redis_down, caplog):
         redis_down.SESSION_ENGINE = "myapp.session_backends.cached_db"
