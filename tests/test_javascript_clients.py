@@ -96,6 +96,14 @@ class TestAddNote:
         assert error == "CSRF check failed: CSRF token missing."
         assert json.loads(csrf_client.get(NOTES).content) == {"notes": []}
 
+    def test_json_in_utf_16_is_read_too(self, csrf_client, db):
+        """json.loads() detects UTF-16 and UTF-32 in bytes, as the page says."""
+        token = token_of(csrf_client)
+        body = json.dumps({"note": "tea"}).encode("utf-16")
+        response = post_json(csrf_client, body, token)
+        assert response.status_code == 201
+        assert json.loads(response.content) == {"notes": ["tea"]}
+
     def test_a_wrong_token_is_a_json_403(self, csrf_client, db):
         token_of(csrf_client)
         response = post_json(csrf_client, {"note": "x"}, "A" * 32)
@@ -108,6 +116,8 @@ class TestAddNote:
             ("{note: not json", "The body is not valid JSON."),
             (b"\xff\xfe\x00garbage", "The body is not valid JSON."),
             ("   ", "The body is not valid JSON."),
+            ("[" * 100_000, "The body is not valid JSON."),
+            ('{"note": ' * 5_000, "The body is not valid JSON."),
             ('{"note": 42}', 'Send an object with a string: {"note": "…"}.'),
             ('["a list"]', 'Send an object with a string: {"note": "…"}.'),
             ('{"text": "wrong key"}', 'Send an object with a string: {"note": "…"}.'),

@@ -75,7 +75,9 @@ def read_json_note(request):
         data = json.loads(request.body)
     except RequestDataTooBig:
         return None, json_error("The body is too large.")
-    except ValueError:  # not JSON, or not UTF-8
+    # Not JSON, not in an encoding json.loads() detects (UTF-8, -16 or -32),
+    # or nested deeper than its parser goes (RecursionError, not a ValueError).
+    except (ValueError, RecursionError):
         return None, json_error("The body is not valid JSON.")
     if not isinstance(data, dict) or not isinstance(data.get("note"), str):
         return None, json_error('Send an object with a string: {"note": "…"}.')
