@@ -348,6 +348,17 @@ class TestExpiresAfterTheLastChange:
         clock.advance(120)
         assert not still_there(client)
 
+    def test_an_integer_is_not_renewed_by_reading(
+        self, client, enforcing_engine, clock
+    ):
+        """set_expiry(15), then a read every 10 seconds: no save, so no renewal.
+        Not an inactivity timeout unless every request saves."""
+        choose(client, "seconds")
+        clock.advance(10)
+        assert still_there(client)  # a read: the page does not save
+        clock.advance(10)
+        assert not still_there(client)
+
     def test_a_timedelta_does_not_slide(self, client, enforcing_engine, clock):
         """A change at 9 minutes does not move a 10-minute timedelta."""
         choose(client, "timedelta")

@@ -110,6 +110,19 @@ class TestSessionStoreByHand:
             session_store()(UNKNOWN_KEY).save()
         assert not session_store()().exists(UNKNOWN_KEY)
 
+    def test_after_a_key_change_only_the_fallbacks_keep_old_records(
+        self, use_settings, db, settings
+    ):
+        """No old record passes the signature check after a SECRET_KEY
+        change, unless the old key is in SECRET_KEY_FALLBACKS."""
+        use_settings("db")
+        key = make_session({"x": 1})
+        old_key = settings.SECRET_KEY
+        settings.SECRET_KEY = "a-new-secret-key-" + "n" * 40
+        assert session_store()(key).load() == {}
+        settings.SECRET_KEY_FALLBACKS = [old_key]
+        assert session_store()(key).load() == {"x": 1}
+
     def test_the_shell_imports_the_session_model(self):
         """Every model since 5.2; settings and timezone as well since 6.0."""
         imports = set(Shell().get_auto_imports())
