@@ -73,6 +73,19 @@ class TestNotes:
         assert json.loads(client.get(NOTES).content) == {"notes": ["first"]}
 
 
+class TestOutOfRangePort:
+    @pytest.mark.parametrize("host", ["localhost:99999", "127.0.0.1:65536"])
+    def test_a_host_with_no_real_port_gets_no_other_origin(self, client, db, host):
+        """ALLOWED_HOSTS checks the name, not the port: the page and the echo
+        answer normally, and no origin is allowed for a port that cannot be."""
+        assert client.get(PAGE, headers={"host": host}).status_code == 200
+        response = client.get(
+            ECHO_JSON, headers={"host": host, "origin": "http://localhost:99999"}
+        )
+        assert response.status_code == 200
+        assert not response.has_header("Access-Control-Allow-Origin")
+
+
 class TestAddNote:
     def test_json_with_the_csrf_header_adds_a_note(self, csrf_client, engine):
         """201, the new list in JSON, and the note kept in the session."""

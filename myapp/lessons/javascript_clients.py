@@ -171,7 +171,10 @@ def other_origin(request):
     other = OTHER_HOST.get(here.hostname)
     if other is None:
         return None
-    port = f":{here.port}" if here.port else ""
+    try:
+        port = f":{here.port}" if here.port else ""
+    except ValueError:  # Host: localhost:99999 passes ALLOWED_HOSTS; no port is that
+        return None
     return f"{request.scheme}://{other}{port}"
 
 
